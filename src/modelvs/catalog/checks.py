@@ -1,0 +1,201 @@
+"""Checks that span files: references, uniqueness and sibling sanity."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from modelvs.catalog.catalog import Catalog
+from modelvs.catalog.lines import line_of
+from modelvs.catalog.problems import Problem, Severity, problem_at
+from modelvs.catalog.schema import ConflictingValue, Fact, License, Model, Price, Release, Score
+
+SOURCED = (Fact, License, Release, Score, Price, ConflictingValue)
+
+# A family member whose context differs from the family median by this factor or more
+# is flagged for review: siblings usually share a context window.
+CONTEXT_RATIO_FOR_REVIEW = 4.0
+# Tolerance between a size written in the slug ("8b", "30b-a3b") and the catalog's count.
+SIZE_TAG_TOLERANCE = 0.35
+# "17b-16e" (Llama 4) names the active count and the number of experts, not the total.
+SIZE_TAG = re.compile(r"(?:^|-)(\d+(?:\.\d+)?)b(?:-a(\d+(?:\.\d+)?)b)?(?!-\d+e(?:-|$))(?:-|$)")
+
+
+def check_catalog(catalog: Catalog, texts: dict[str, str]) -> list[Problem]:
+    """Return every cross-file problem of a loaded catalog."""
+    problems: list[Problem] = []
+    for slug, model in catalog.models.items():
+        problems.extend(_check_model(catalog, model, texts[slug]))
+    problems.extend(_check_unique_names(catalog, texts))
+    problems.extend(_check_families(catalog, texts))
+    return problems
+
+
+def _check_model(catalog: Catalog, model: Model, text: str) -> Iterator[Problem]:
+    path = catalog.model_files[model.slug]
+
+    expected = f"{model.organization}/{model.slug}.yaml"
+    if path.as_posix().endswith(f"models/{expected}") is False:
+        yield problem_at(path, text, ["slug"], f"file should be data/models/{expected}; move it")
+    if catalog.organizations and model.organization not in catalog.organizations:
+        yield problem_at(
+            path,
+            text,
+            ["organization"],
+            f"unknown organization {model.organization!r}; add it to organizations.yaml",
+        )
+
+    used = set()
+    for loc, key in _source_refs(model):
+        used.add(key)
+        if key not in model.sources:
+            yield problem_at(path, text, loc, f"source {key!r} is not defined under sources")
+    for key in model.sources:
+        if key not in used:
+            yield Problem(
+                path,
+                line_of(text, ["sources", key]),
+                f"sources.{key}",
+                "source is never used; remove it or cite it",
+                Severity.REVIEW,
+            )
+
+    yield from _check_scores(catalog, model, path, text)
+    yield from _check_prices(catalog, model.prices, path, text)
+
+
+def _source_refs(model: Model) -> Iterator[tuple[list[str | int], str]]:
+    """Yield (field path, source key) for every source reference in a model."""
+
+    def walk(node: object, loc: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+        if isinstance(node, SOURCED) and node.source:
+            yield [*loc, "source"], node.source
+        if isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                if name != "sources":
+                    yield from walk(getattr(node, name), [*loc, name])
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                yield from walk(item, [*loc, index])
+
+    yield from walk(model, [])
+
+
+def _check_scores(catalog: Catalog, model: Model, path: Path, text: str) -> Iterator[Problem]:
+    seen: set[tuple[str, str, str]] = set()
+    for index, score in enumerate(model.scores):
+        ref = catalog.variants.get(score.variant)
+        loc: list[str | int] = ["scores", index, "variant"]
+        if ref is None:
+            yield problem_at(
+                path,
+                text,
+                loc,
+                f"unknown variant {score.variant!r}; use an id from 'modelvs benchmarks list'"
+                " or add the variant to benchmarks.yaml",
+            )
+            continue
+        if score.value > ref.variant.scale_max:
+            yield problem_at(
+                path,
+                text,
+                ["scores", index, "value"],
+                f"{score.value} is above the variant's maximum {ref.variant.scale_max:g};"
+                " store the raw value on the variant's scale",
+            )
+        if ref.variant.items and score.items and score.items > ref.variant.items:
+            yield problem_at(
+                path,
+                text,
+                ["scores", index, "items"],
+                f"{score.items} items is more than the variant's {ref.variant.items}",
+            )
+        key = (score.variant, score.setting.model_dump_json(), score.source)
+        if key in seen:
+            yield problem_at(
+                path, text, loc, "duplicate score: same variant, setting and source; keep one"
+            )
+        seen.add(key)
+
+
+def _check_prices(
+    catalog: Catalog, prices: list[Price], path: Path, text: str
+) -> Iterator[Problem]:
+    for index, price in enumerate(prices):
+        if catalog.providers and price.provider not in catalog.providers:
+            yield problem_at(
+                path,
+                text,
+                ["prices", index, "provider"],
+                f"unknown provider {price.provider!r}; add it to providers.yaml",
+            )
+
+
+def _check_unique_names(catalog: Catalog, texts: dict[str, str]) -> Iterator[Problem]:
+    owners: dict[str, str] = {}
+    for slug, model in catalog.models.items():
+        for index, name in enumerate([model.slug, model.name, *model.aliases]):
+            key = name.casefold()
+            owner = owners.setdefault(key, slug)
+            if owner != slug:
+                loc: list[str | int] = ["aliases", index - 2] if index >= 2 else ["name"]
+                yield problem_at(
+                    catalog.model_files[slug],
+                    texts[slug],
+                    loc,
+                    f"{name!r} already names model {owner!r}; names and aliases must be unique",
+                )
+
+
+def _check_families(catalog: Catalog, texts: dict[str, str]) -> Iterator[Problem]:
+    families: dict[str, list[Model]] = defaultdict(list)
+    for model in catalog.models.values():
+        yield from _check_size_tag(catalog, model, texts[model.slug])
+        if model.family:
+            families[model.family].append(model)
+
+    for members in families.values():
+        contexts = [m.context.input_tokens.value for m in members]
+        known = [c for c in contexts if c is not None]
+        if len(known) < 3:
+            continue
+        median = statistics.median(known)
+        for model, context in zip(members, contexts, strict=True):
+            if context is None:
+                continue
+            ratio = max(context / median, median / context)
+            if ratio >= CONTEXT_RATIO_FOR_REVIEW:
+                yield Problem(
+                    catalog.model_files[model.slug],
+                    line_of(texts[model.slug], ["context", "input_tokens"]),
+                    "context.input_tokens",
+                    f"{context:,} tokens is {ratio:.0f}x the {model.family} family median"
+                    f" ({median:,.0f}); confirm it against the source",
+                    Severity.REVIEW,
+                )
+
+
+def _check_size_tag(catalog: Catalog, model: Model, text: str) -> Iterator[Problem]:
+    """Flag a model whose slug says "8b" (or "30b-a3b") but whose counts disagree."""
+    match = SIZE_TAG.search(model.slug)
+    if match is None:
+        return
+    pairs = [("total_billions", match.group(1)), ("active_billions", match.group(2))]
+    for field_name, tag in pairs:
+        fact: Fact[float] = getattr(model.parameters, field_name)
+        if tag is None or fact.value is None:
+            continue
+        tagged = float(tag)
+        if abs(fact.value - tagged) / tagged > SIZE_TAG_TOLERANCE:
+            yield Problem(
+                catalog.model_files[model.slug],
+                line_of(text, ["parameters", field_name]),
+                f"parameters.{field_name}",
+                f"{fact.value:g} B differs from the {tag} B in the slug; confirm it",
+                Severity.REVIEW,
+            )

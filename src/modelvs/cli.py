@@ -1,0 +1,198 @@
+"""Command-line interface: a thin layer over the catalog, engine and renderers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from modelvs.catalog.catalog import Catalog
+from modelvs.catalog.load import default_data_dir, load_catalog, read_catalog
+from modelvs.catalog.problems import Severity
+from modelvs.errors import CatalogError, ModelvsError, UnknownModelError
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("text", "markdown", "json", "html")
+
+
+class CliState:
+    """Options shared by every command."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog(self.data_dir)
+        return self._catalog
+
+
+def format_option(choices: tuple[str, ...] = ("text", "json")) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+@click.group()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Catalog directory (default: $MODELVS_DATA, else the checkout's data/).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="WARNING",
+    show_default=True,
+    help="Level of the log messages written to stderr.",
+)
+@click.version_option(package_name="modelvs")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, log_level: str) -> None:
+    """Compare AI models from a catalog of sourced facts."""
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = CliState(data_dir or default_data_dir())
+
+
+@cli.group()
+def data() -> None:
+    """Check and export the catalog."""
+
+
+@data.command("check")
+@click.pass_obj
+def data_check(state: CliState) -> None:
+    """Validate the whole catalog and list every problem as file:line: field: message."""
+    catalog, problems = read_catalog(state.data_dir)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    for problem in problems:
+        click.echo(problem.format(Path.cwd()), err=True)
+    summary = (
+        f"{len(catalog.models)} models, {len(catalog.variants)} benchmark variants:"
+        f" {len(errors)} errors, {len(problems) - len(errors)} to review"
+    )
+    click.echo(summary, err=True)
+    if errors:
+        sys.exit(1)
+
+
+@data.command("schema")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON Schema to this file instead of stdout.",
+)
+def data_schema(output: Path | None) -> None:
+    """Print the JSON Schema of a model file, for editors."""
+    from modelvs.catalog.schema import Model
+
+    text = json.dumps(Model.model_json_schema(), indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("compare")
+@click.argument("models", nargs=-1, required=True)
+@format_option(FORMATS)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Date (YYYY-MM-DD) that ages are computed from; default today. Fix it for"
+    " reproducible output.",
+)
+@click.pass_obj
+def compare_command(
+    state: CliState,
+    models: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    as_of: str | None,
+) -> None:
+    """Compare two or more models by slug, name or alias (case-insensitive)."""
+    from modelvs.compare.build import compare
+    from modelvs.render import render
+
+    if len(models) < 2:
+        raise click.UsageError("name at least two models, for example: modelvs compare A B")
+    date = parse_date(as_of)
+    catalog = state.catalog
+    chosen = [catalog.find_model(name) for name in models]
+    comparison = compare(catalog, chosen, date)
+    color = output is None and output_format == "text" and sys.stdout.isatty()
+    text = render(comparison, output_format, color=color)
+    write_output(text, output)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write data to ``output`` (atomically) or stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(output)
+    click.echo(f"wrote {output}", err=True)
+
+
+def parse_date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date such as 2026-12-04", param_hint="--as-of"
+        ) from None
+
+
+def main() -> None:
+    """Entry point: map modelvs errors to messages and exit codes."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except CatalogError as exc:
+        for problem in exc.problems[:20]:
+            click.echo(problem.format(Path.cwd()), err=True)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except UnknownModelError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except ModelvsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

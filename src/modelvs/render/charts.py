@@ -1,0 +1,144 @@
+"""Geometry of the inline SVG charts: benchmark bars with interval whiskers and size bars.
+
+Charts are drawn from a template with precomputed coordinates instead of a plotting library:
+rendering a page must stay under 2 ms, which matplotlib or Vega cannot do, and the page must
+work with no script and nothing fetched from the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelvs.compare.facts import billions, variant_label
+from modelvs.compare.model import Comparison, ScoreValue
+
+WIDTH = 720
+LABEL_WIDTH = 230
+PLOT_WIDTH = WIDTH - LABEL_WIDTH - 60
+BAR_HEIGHT = 12
+BAR_GAP = 3
+GROUP_GAP = 14
+TOP = 28
+# Up to eight models are distinguishable by these colours (Okabe-Ito, colour-blind safe).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    y: float
+    width: float
+    color: str
+    label: str
+    whisker: tuple[float, float] | None
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class BarGroup:
+    label: str
+    y: float
+    bars: list[Bar]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    plot_width: int
+    groups: list[BarGroup]
+    ticks: list[tuple[float, str]]
+    legend: list[tuple[str, str]]
+    caption: str
+
+
+def _x(value: float, maximum: float) -> float:
+    return round(LABEL_WIDTH + value / maximum * PLOT_WIDTH, 1)
+
+
+def benchmark_chart(comparison: Comparison) -> Chart | None:
+    """Grouped bars on the 0-100 display scale for variants at least two models report."""
+    names = [m.name for m in comparison.models]
+    rows = [row for row in comparison.table if sum(c is not None for c in row.cells) >= 2]
+    if not rows:
+        return None
+
+    groups, y = [], float(TOP)
+    for row in rows:
+        bars = []
+        for index, score in enumerate(row.cells):
+            if score is None:
+                continue
+            bars.append(_score_bar(score, y, PALETTE[index], names[index]))
+            y += BAR_HEIGHT + BAR_GAP
+        label = variant_label(row.benchmark, row.variant)
+        groups.append(BarGroup(label=label, y=bars[0].y, bars=bars))
+        y += GROUP_GAP
+
+    ticks = [(_x(v, 100), str(v)) for v in range(0, 101, 20)]
+    legend = [(PALETTE[i], name) for i, name in enumerate(names)]
+    caption = (
+        "Scores on a 0-100 scale (OCRBench v1 divided by 10, MME by 28); whiskers show 95%"
+        " binomial intervals where the item count is known."
+    )
+    return Chart(WIDTH, int(y + 10), LABEL_WIDTH, PLOT_WIDTH, groups, ticks, legend, caption)
+
+
+def _score_bar(score: ScoreValue, y: float, color: str, name: str) -> Bar:
+    whisker = None
+    if score.low is not None and score.high is not None:
+        whisker = (_x(score.low, 100), _x(score.high, 100))
+    width = round(score.display / 100 * PLOT_WIDTH, 1)
+    title = f"{name}: {score.text} ({score.setting})"
+    return Bar(y=y, width=width, color=color, label=score.text, whisker=whisker, title=title)
+
+
+def size_chart(comparison: Comparison) -> Chart | None:
+    """Total (light) and active (dark) parameters per model, in billions, on one linear axis."""
+    lines = comparison.size.lines
+    known = [line.total_billions for line in lines if line.total_billions is not None]
+    if not known:
+        return None
+    maximum = max(known)
+
+    groups, y = [], float(TOP)
+    for index, (model, line) in enumerate(zip(comparison.models, lines, strict=True)):
+        bars = []
+        for kind, value in (("total", line.total_billions), ("active", line.active_billions)):
+            if value is None:
+                continue
+            bars.append(
+                Bar(
+                    y=y,
+                    width=round(value / maximum * PLOT_WIDTH, 1),
+                    color=PALETTE[index] if kind == "active" else "#b8c4d0",
+                    label=f"{billions(value)} {kind}",
+                    whisker=None,
+                    title=f"{model.name}: {billions(value)} {kind} parameters",
+                )
+            )
+            y += BAR_HEIGHT + BAR_GAP
+        if not bars:
+            bars.append(Bar(y, 0, "#b8c4d0", "not published", None, f"{model.name}: not published"))
+            y += BAR_HEIGHT + BAR_GAP
+        groups.append(BarGroup(label=model.name, y=bars[0].y, bars=bars))
+        y += GROUP_GAP
+
+    step = _nice_step(maximum)
+    ticks = []
+    value = 0.0
+    while value <= maximum + 1e-9:
+        ticks.append((_x(value, maximum), f"{value:g} B"))
+        value += step
+    legend = [("#b8c4d0", "total parameters"), (PALETTE[0], "active per token")]
+    caption = "Parameters in billions; a dense model's active count equals its total."
+    return Chart(WIDTH, int(y + 10), LABEL_WIDTH, PLOT_WIDTH, groups, ticks, legend, caption)
+
+
+def _nice_step(maximum: float) -> float:
+    raw = maximum / 5
+    magnitude = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 0.1
+    for factor in (1, 2, 2.5, 5, 10):
+        if magnitude * factor >= raw:
+            return magnitude * factor
+    return magnitude * 10

@@ -1,0 +1,79 @@
+"""Render a ``Comparison`` to one self-contained HTML page (inline CSS and SVG)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from modelvs.compare.facts import usd
+from modelvs.compare.model import Comparison
+from modelvs.render.cells import fact_cell, score_cell, source_link
+from modelvs.render.charts import benchmark_chart, size_chart
+
+STRENGTH_LABELS = {
+    "decisive": "decisive",
+    "clear": "clear",
+    "slight": "slight",
+    "even": "evenly matched",
+    "insufficient evidence": "insufficient evidence",
+}
+
+
+@cache
+def environment() -> Environment:
+    """The shared Jinja2 environment; HTML autoescaping is always on."""
+    env = Environment(
+        loader=PackageLoader("modelvs", "render/templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        auto_reload=False,
+    )
+    env.globals.update(usd=usd, source_link=source_link, fact_cell=fact_cell, score_cell=score_cell)
+    env.globals["version"] = package_version()
+    env.globals["strength_labels"] = STRENGTH_LABELS
+    return env
+
+
+@cache
+def inline_css() -> Markup:
+    text = files("modelvs").joinpath("render/templates/_style.css").read_text(encoding="utf-8")
+    return Markup(text)
+
+
+@cache
+def package_version() -> str:
+    try:
+        return version("modelvs")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "dev"
+
+
+def title_of(comparison: Comparison) -> str:
+    return " vs ".join(m.name for m in comparison.models)
+
+
+def render_html(
+    comparison: Comparison,
+    *,
+    nav: Markup = Markup(""),
+    canonical: str | None = None,
+    stylesheet: str | None = None,
+) -> str:
+    """Render the comparison page. ``nav`` is trusted HTML from the site layout."""
+    template = environment().get_template("compare.html.j2")
+    return template.render(
+        c=comparison,
+        title=title_of(comparison),
+        names={m.slug: m.name for m in comparison.models},
+        bench_chart=benchmark_chart(comparison),
+        size_chart=size_chart(comparison),
+        css=inline_css(),
+        nav=nav,
+        canonical=canonical,
+        stylesheet=stylesheet,
+    )
