@@ -15,6 +15,15 @@ import click
 from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.load import default_data_dir, load_catalog, read_catalog
 from modelvs.catalog.problems import Severity
+from modelvs.cli_catalog import (
+    SORT_KEYS,
+    benchmark_rows,
+    model_row,
+    print_benchmarks,
+    print_model,
+    print_models,
+    sort_rows,
+)
 from modelvs.errors import CatalogError, ModelvsError, UnknownModelError
 
 log = logging.getLogger(__name__)
@@ -162,6 +171,69 @@ def write_output(text: str, output: Path | None) -> None:
     partial.write_text(text, encoding="utf-8")
     partial.replace(output)
     click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def models() -> None:
+    """List and show models."""
+
+
+@models.command("list")
+@format_option()
+@click.option(
+    "--sort",
+    "sort_key",
+    type=click.Choice(SORT_KEYS),
+    default="name",
+    show_default=True,
+    help="Sort key; unknown values sort last either way.",
+)
+@click.option("--desc", is_flag=True, help="Sort in descending order.")
+@click.option("--organization", default=None, help="Only models of this organization slug.")
+@click.option(
+    "--open-weights/--any-weights", default=False, help="Only models whose weights are published."
+)
+@click.pass_obj
+def models_list(
+    state: CliState,
+    output_format: str,
+    sort_key: str,
+    desc: bool,
+    organization: str | None,
+    open_weights: bool,
+) -> None:
+    """List every model in the catalog."""
+    catalog = state.catalog
+    rows = [
+        model_row(catalog, m)
+        for m in catalog.models.values()
+        if organization in (None, m.organization)
+        and (not open_weights or m.open_weights.value is True)
+    ]
+    print_models(sort_rows(rows, sort_key, desc), output_format)
+
+
+@models.command("show")
+@click.argument("name")
+@format_option()
+@click.pass_obj
+def models_show(state: CliState, name: str, output_format: str) -> None:
+    """Show every fact of one model, with sources."""
+    catalog = state.catalog
+    print_model(catalog, catalog.find_model(name), output_format)
+
+
+@cli.group()
+def benchmarks() -> None:
+    """List benchmarks and their variants."""
+
+
+@benchmarks.command("list")
+@format_option()
+@click.pass_obj
+def benchmarks_list(state: CliState, output_format: str) -> None:
+    """List every benchmark variant with its metric, scale and item count."""
+    print_benchmarks(benchmark_rows(state.catalog), output_format)
 
 
 def parse_date(value: str | None) -> dt.date:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from modelvs.catalog.catalog import Catalog, VariantRef
 from modelvs.catalog.schema import Direction, Model, Score, Setting, Variant
 from modelvs.compare.facts import source_ref
-from modelvs.compare.model import LeftOut, ScoreValue, SharedScore, SingleScore, TableRow
+from modelvs.compare.model import (
+    LeftOut,
+    ScoreValue,
+    SharedScore,
+    SingleScore,
+    SourceRef,
+    TableRow,
+)
 from modelvs.stats.significance import (
     Z_95,
     Difference,
@@ -49,14 +57,22 @@ def score_value(model: Model, score: Score, variant: Variant) -> ScoreValue:
     """A score with its 0-100 display value; the raw value keeps the variant's scale."""
     source = source_ref(model, score.source)
     assert source is not None, "catalog checks guarantee that every score source exists"
-    if variant.scale_max == 100:
+    return _score_value(score, variant.scale_max, variant.per_item_mean, variant.items, source)
+
+
+@lru_cache(maxsize=65536)
+def _score_value(
+    score: Score, scale_max: float, per_item_mean: bool, items: int | None, source: SourceRef
+) -> ScoreValue:
+    # Scores and sources are frozen, so a converted score is reused by later comparisons.
+    if scale_max == 100:
         text = f"{score.value:.1f}"
     else:
-        text = f"{score.value:,.4g} / {variant.scale_max:,.0f}"
-    low, high = _score_interval(score, variant)
+        text = f"{score.value:,.6g} / {scale_max:,.0f}"
+    low, high = _score_interval(score, scale_max, per_item_mean, items)
     return ScoreValue(
         raw=score.value,
-        display=round(score.value / variant.scale_max * 100, 4),
+        display=round(score.value / scale_max * 100, 4),
         low=low,
         high=high,
         text=text,
@@ -65,14 +81,16 @@ def score_value(model: Model, score: Score, variant: Variant) -> ScoreValue:
     )
 
 
-def _score_interval(score: Score, variant: Variant) -> tuple[float | None, float | None]:
-    if not variant.per_item_mean:
+def _score_interval(
+    score: Score, scale_max: float, per_item_mean: bool, variant_items: int | None
+) -> tuple[float | None, float | None]:
+    if not per_item_mean:
         return None, None
-    p = score.value / variant.scale_max
+    p = score.value / scale_max
     if score.stderr is not None:
-        half = Z_95 * score.stderr / variant.scale_max
+        half = Z_95 * score.stderr / scale_max
         return round(max(0.0, p - half) * 100, 4), round(min(1.0, p + half) * 100, 4)
-    items = score.items or variant.items
+    items = score.items or variant_items
     if items is None:
         return None, None
     low, high = proportion_interval(p, items)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
-from modelvs.catalog.schema import Model
+from modelvs.catalog.schema import Model, Source
 from modelvs.compare.model import Cell, SourceRef
 
 T = TypeVar("T")
@@ -18,7 +19,12 @@ def source_ref(model: Model, key: str | None) -> SourceRef | None:
     """Resolve a source key of ``model`` to a citation."""
     if key is None or key not in model.sources:
         return None
-    source = model.sources[key]
+    return _citation(model.sources[key])
+
+
+@lru_cache(maxsize=16384)
+def _citation(source: Source) -> SourceRef:
+    # Catalog sources are frozen, so each converts once; comparisons reuse the result.
     return SourceRef(
         url=str(source.url), title=source.title, kind=source.kind.value, retrieved=source.retrieved
     )
@@ -32,13 +38,16 @@ def cell(model: Model, text: str | None, source_key: str | None) -> Cell:
 
 
 def tokens(count: int) -> str:
-    """``262144`` -> ``"262,144 (256K)"``; the K is 1,024 tokens, as vendors write it."""
-    if count >= 1024 and count % 1024 == 0:
-        kilo = count // 1024
-        short = f"{kilo // 1024}M" if kilo % 1024 == 0 else f"{kilo}K"
-        return f"{count:,} ({short})"
-    if count >= 1000 and count % 1000 == 0:
-        return f"{count:,} ({count // 1000}K)"
+    """``262144`` -> ``"262,144 (256K)"``, ``128000`` -> ``"128,000 (128K)"``.
+
+    Vendors write both decimal (128,000) and binary (131,072) sizes as "128K", so the short
+    form follows whichever base divides the count exactly.
+    """
+    for base in (1000, 1024):
+        if count >= base and count % base == 0:
+            kilo = count // base
+            short = f"{kilo // base}M" if kilo >= base and kilo % base == 0 else f"{kilo}K"
+            return f"{count:,} ({short})"
     return f"{count:,}"
 
 
@@ -47,9 +56,12 @@ def billions(value: float) -> str:
 
 
 def usd(value: float) -> str:
+    """``2.5`` -> ``"$2.50"``, ``0.075`` -> ``"$0.075"``: cents always, more digits when set."""
     if value >= 1:
         return f"${value:,.2f}"
-    return f"${value:.3f}".rstrip("0").rstrip(".") if value >= 0.01 else f"${value:.4f}"
+    text = f"{value:.4f}".rstrip("0")
+    decimals = max(2, len(text.partition(".")[2]))
+    return f"${value:.{decimals}f}"
 
 
 def gib(value: float) -> str:

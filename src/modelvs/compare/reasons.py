@@ -190,10 +190,10 @@ def _other_reasons(model: Model, others: Sequence[Model]) -> list[Reason]:
             )
         )
 
-    mine = set(model.modalities.input.value or [])
-    theirs = [set(o.modalities.input.value or []) for o in others]
+    mine = {m.value for m in model.modalities.input.value or []}
+    theirs = [{m.value for m in o.modalities.input.value or []} for o in others]
     if mine and all(t and mine > t for t in theirs):
-        extra = sorted(m.value for m in mine - set().union(*theirs))
+        extra = sorted(mine - set().union(*theirs))
         if extra:
             reasons.append(
                 Reason(

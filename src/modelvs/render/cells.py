@@ -1,31 +1,69 @@
-"""HTML snippets for cells and citations, written in Python because they are rendered
-hundreds of times per page and a Jinja2 macro call costs several microseconds each."""
+"""HTML snippets for cells and citations.
+
+They are written in Python because a page renders hundreds of them, and a Jinja2 macro or a
+chain of ``Markup`` operations costs several microseconds each. Text is escaped with
+``html.escape`` (quotes included) and wrapped in ``Markup`` once per call.
+"""
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from functools import lru_cache
+from html import escape
+
+from markupsafe import Markup
 
 from modelvs.compare.model import Cell, ScoreValue, SourceRef
 
-UNKNOWN = Markup('<span class="unknown">not published</span>')
+UNKNOWN = '<span class="unknown">not published</span>'
 
 
 def source_link(source: SourceRef | None) -> Markup:
+    return Markup(_source_html(source))
+
+
+def _source_html(source: SourceRef | None) -> str:
     if source is None:
-        return Markup("")
-    title = f"{source.title} ({source.kind}, retrieved {source.retrieved})"
-    return Markup(
-        '<a class="src" href="{}" title="{}" rel="nofollow noopener">[source]</a>'
-    ).format(source.url, title)
+        return ""
+    return _link(source.url, source.title, source.kind, str(source.retrieved))
+
+
+@lru_cache(maxsize=8192)
+def _link(url: str, title: str, kind: str, retrieved: str) -> str:
+    tooltip = escape(f"{title} ({kind}, retrieved {retrieved})")
+    return (
+        f'<a class="src" href="{escape(url)}" title="{tooltip}" rel="nofollow noopener">'
+        "[source]</a>"
+    )
+
+
+def _fact_html(cell: Cell) -> str:
+    if not cell.known:
+        return f'<span class="unknown">{escape(cell.text)}</span>'
+    if cell.source is None and cell.text.startswith("https://"):
+        url = escape(cell.text)
+        return f'<a href="{url}" rel="nofollow noopener">{url}</a>'
+    return escape(cell.text) + _source_html(cell.source)
+
+
+def _score_html(score: ScoreValue | None) -> str:
+    if score is None:
+        return UNKNOWN
+    return escape(score.text) + _source_html(score.source)
 
 
 def fact_cell(cell: Cell) -> Markup:
-    if not cell.known:
-        return Markup('<span class="unknown">{}</span>').format(cell.text)
-    return escape(cell.text) + source_link(cell.source)
+    return Markup(_fact_html(cell))
 
 
 def score_cell(score: ScoreValue | None) -> Markup:
-    if score is None:
-        return UNKNOWN
-    return escape(score.text) + source_link(score.source)
+    return Markup(_score_html(score))
+
+
+def score_cells(scores: list[ScoreValue | None]) -> Markup:
+    """``<td>`` cells of one benchmark table row."""
+    return Markup("".join(f'<td class="num">{_score_html(s)}</td>' for s in scores))
+
+
+def fact_cells(cells: list[Cell]) -> Markup:
+    """``<td>`` cells of one fact table row."""
+    return Markup("".join(f"<td>{_fact_html(c)}</td>" for c in cells))

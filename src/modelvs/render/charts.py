@@ -1,6 +1,6 @@
 """Geometry of the inline SVG charts: benchmark bars with interval whiskers and size bars.
 
-Charts are drawn from a template with precomputed coordinates instead of a plotting library:
+Charts are written as SVG text with precomputed coordinates instead of by a plotting library:
 rendering a page must stay under 2 ms, which matplotlib or Vega cannot do, and the page must
 work with no script and nothing fetched from the network.
 """
@@ -8,6 +8,9 @@ work with no script and nothing fetched from the network.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
 
 from modelvs.compare.facts import billions, variant_label
 from modelvs.compare.model import Comparison, ScoreValue
@@ -128,7 +131,7 @@ def size_chart(comparison: Comparison) -> Chart | None:
     ticks = []
     value = 0.0
     while value <= maximum + 1e-9:
-        ticks.append((_x(value, maximum), f"{value:g} B"))
+        ticks.append((_x(value, maximum), f"{value:g}"))
         value += step
     legend = [("#b8c4d0", "total parameters"), (PALETTE[0], "active per token")]
     caption = "Parameters in billions; a dense model's active count equals its total."
@@ -142,3 +145,53 @@ def _nice_step(maximum: float) -> float:
         if magnitude * factor >= raw:
             return magnitude * factor
     return magnitude * 10
+
+
+def chart_svg(chart: Chart | None, title: str) -> Markup:
+    """The chart as an inline ``<figure>`` with an SVG; every label is escaped."""
+    if chart is None:
+        return Markup("")
+    parts = [
+        f'<figure class="chart"><svg role="img" aria-label="{escape(title)}"'
+        f' viewBox="0 0 {chart.width} {chart.height}" width="100%"'
+        ' preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title>"
+    ]
+    bottom = chart.height - 8
+    for x, label in chart.ticks:
+        parts.append(
+            f'<line x1="{x}" x2="{x}" y1="18" y2="{bottom}" class="grid"/>'
+            f'<text x="{x}" y="12" class="tick">{escape(label)}</text>'
+        )
+    for group in chart.groups:
+        parts.append(
+            f'<text x="{chart.label_width - 8}" y="{group.y + 10}" class="label">'
+            f"{escape(group.label)}</text>"
+        )
+        parts.extend(_bar_svg(bar, chart.label_width) for bar in group.bars)
+    parts.append("</svg><figcaption>")
+    for color, name in chart.legend:
+        parts.append(f'<span class="key"><i style="background:{color}"></i>{escape(name)}</span>')
+    parts.append(f"<br>{escape(chart.caption)}</figcaption></figure>")
+    return Markup("".join(parts))
+
+
+def _bar_svg(bar: Bar, left: int) -> str:
+    y = bar.y
+    end = left + bar.width
+    svg = (
+        f"<g><title>{escape(bar.title)}</title>"
+        f'<rect x="{left}" y="{y}" width="{bar.width}" height="{BAR_HEIGHT}" fill="{bar.color}"/>'
+    )
+    if bar.whisker:
+        low, high = bar.whisker
+        svg += (
+            f'<line x1="{low}" x2="{high}" y1="{y + 6}" y2="{y + 6}" class="whisker"/>'
+            f'<line x1="{low}" x2="{low}" y1="{y + 2}" y2="{y + 10}" class="whisker"/>'
+            f'<line x1="{high}" x2="{high}" y1="{y + 2}" y2="{y + 10}" class="whisker"/>'
+        )
+        end = max(end, high)
+    return (
+        svg
+        + f'<text x="{round(end + 6, 1)}" y="{y + 10}" class="value">{escape(bar.label)}</text></g>'
+    )

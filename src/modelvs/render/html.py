@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from modelvs.compare.facts import usd
 from modelvs.compare.model import Comparison
-from modelvs.render.cells import fact_cell, score_cell, source_link
-from modelvs.render.charts import benchmark_chart, size_chart
+from modelvs.render.cells import fact_cell, fact_cells, score_cell, score_cells, source_link
+from modelvs.render.charts import benchmark_chart, chart_svg, size_chart
 
 STRENGTH_LABELS = {
     "decisive": "decisive",
@@ -21,6 +21,9 @@ STRENGTH_LABELS = {
     "even": "evenly matched",
     "insufficient evidence": "insufficient evidence",
 }
+
+
+NO_NAV = Markup("")
 
 
 @cache
@@ -33,7 +36,14 @@ def environment() -> Environment:
         lstrip_blocks=False,
         auto_reload=False,
     )
-    env.globals.update(usd=usd, source_link=source_link, fact_cell=fact_cell, score_cell=score_cell)
+    env.globals.update(
+        usd=usd,
+        source_link=source_link,
+        fact_cell=fact_cell,
+        fact_cells=fact_cells,
+        score_cell=score_cell,
+        score_cells=score_cells,
+    )
     env.globals["version"] = package_version()
     env.globals["strength_labels"] = STRENGTH_LABELS
     return env
@@ -60,7 +70,7 @@ def title_of(comparison: Comparison) -> str:
 def render_html(
     comparison: Comparison,
     *,
-    nav: Markup = Markup(""),
+    nav: Markup = NO_NAV,
     canonical: str | None = None,
     stylesheet: str | None = None,
 ) -> str:
@@ -70,8 +80,8 @@ def render_html(
         c=comparison,
         title=title_of(comparison),
         names={m.slug: m.name for m in comparison.models},
-        bench_chart=benchmark_chart(comparison),
-        size_chart=size_chart(comparison),
+        bench_chart=chart_svg(benchmark_chart(comparison), "Benchmark scores with 95% intervals"),
+        size_chart=chart_svg(size_chart(comparison), "Total and active parameters"),
         css=inline_css(),
         nav=nav,
         canonical=canonical,

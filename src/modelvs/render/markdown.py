@@ -12,7 +12,7 @@ from modelvs.compare.model import Cell, Comparison, ScoreValue, SourceRef
 from modelvs.render.html import STRENGTH_LABELS, package_version
 
 # Characters that Markdown or an HTML-capable viewer would interpret.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def md_escape(value: object) -> str:
