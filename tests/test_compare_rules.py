@@ -137,8 +137,20 @@ def test_verdict_counts_significant_wins(pair: Comparison) -> None:
     assert verdict.leader == "beta-4b"
     assert verdict.wins_b == 4
     assert verdict.tested == 4
-    assert verdict.strength is Strength.DECISIVE
+    # Four wins of four is a clear lead; "decisive" needs at least five tested variants.
+    assert verdict.strength is Strength.CLEAR
     assert any("self-reported" in c for c in verdict.caveats)
+
+
+def test_decisive_needs_five_variants(catalog: Catalog) -> None:
+    from modelvs.compare.verdict import decide
+
+    shared = make(catalog, "alpha-moe-16b-a3b", "beta-4b").pairs[0].shared
+    counted = [s for s in shared if s.counted]
+    more = counted + [counted[0].model_copy(update={"variant": f"extra-{i}"}) for i in range(2)]
+    verdict = decide(catalog.find_model("alpha-moe-16b-a3b"), catalog.find_model("beta-4b"), more)
+    assert verdict.tested == 6
+    assert verdict.strength is Strength.DECISIVE
 
 
 def test_fewer_than_three_shared_is_insufficient(catalog: Catalog) -> None:

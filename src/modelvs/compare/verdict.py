@@ -12,6 +12,8 @@ MIN_TESTED_VARIANTS = 3
 # Net significant wins as a share of tested variants needed for each strength.
 DECISIVE_MARGIN = 0.6
 CLEAR_MARGIN = 0.3
+# "Decisive" also needs this many variants: three wins out of three is a clear lead, not more.
+MIN_DECISIVE_TESTED = 5
 
 CATEGORY_LABELS = {
     "general-vqa": "general visual question answering",
@@ -60,7 +62,7 @@ def decide(a: Model, b: Model, shared: Sequence[SharedScore]) -> Verdict:
     margin = (lead_wins - trail_wins) / len(tested)
     strength = (
         Strength.DECISIVE
-        if margin >= DECISIVE_MARGIN
+        if margin >= DECISIVE_MARGIN and len(tested) >= MIN_DECISIVE_TESTED
         else Strength.CLEAR
         if margin >= CLEAR_MARGIN
         else Strength.SLIGHT
