@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +63,60 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def _service_missing(what: str) -> None:
+    """Skip locally, fail in CI: CI must run every test against real services."""
+    if os.environ.get("MODELVS_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{what} is required in CI; .ci/services.sh should have started it")
+    pytest.skip(f"{what} not available; run `eval \"$(bash .ci/services.sh)\"` to start it")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, or the PostgreSQL test database wiped clean."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'modelvs.sqlite3'}"
+
+    url = os.environ.get("MODELVS_TEST_POSTGRES_URL")
+    if not url:
+        _service_missing("PostgreSQL (MODELVS_TEST_POSTGRES_URL)")
+        raise AssertionError("unreachable")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright; never a downloaded browser build."""
+    if not CHROMIUM.exists():
+        _service_missing("chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"

@@ -268,3 +268,6 @@ def main() -> None:
     except ModelvsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+
+
+# Command groups that live in their own modules; each line registers one group.

@@ -1,0 +1,1 @@
+"""Database storage: SQLAlchemy tables and Alembic migrations (SQLite default, PostgreSQL)."""
