@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 SEED := deepseek-vl2-small qwen3-vl-4b-instruct
 SEED_PAGE := out/deepseek-vl2-small-vs-qwen3-vl-4b-instruct.html
 
-.PHONY: run test lint bench golden clean
+.PHONY: run compare test lint bench golden clean
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,6 +12,10 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
+	$(BIN)/modelvs serve --host 127.0.0.1 --port 8000
+
+# The seed comparison in the terminal and as a self-contained HTML page.
+compare: $(BIN)/.installed
 	$(BIN)/modelvs compare $(SEED)
 	$(BIN)/modelvs compare $(SEED) --format html --output $(SEED_PAGE)
 
@@ -26,6 +30,8 @@ test: lint
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/compare_render.py
+	$(BIN)/python bench/export_site.py
+	$(BIN)/python bench/web_load.py
 
 # Rewrite the whole-output files that tests/test_cli.py compares against; review the diff.
 golden: $(BIN)/.installed

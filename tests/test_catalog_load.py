@@ -179,3 +179,11 @@ def test_data_check_cli_passes_on_valid(run_cli: Runner) -> None:
     result = run_cli("data", "check")
     assert result.exit_code == 0
     assert "0 errors" in result.stderr
+
+
+def test_zero_size_tag_does_not_crash(catalog_copy: Path) -> None:
+    path = catalog_copy / "models" / "beta" / "beta-4b.yaml"
+    text = path.read_text().replace("slug: beta-4b", "slug: beta-0b")
+    path.unlink()
+    (path.parent / "beta-0b.yaml").write_text(text)
+    assert errors_of(catalog_copy) == []

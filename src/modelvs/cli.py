@@ -271,3 +271,7 @@ def main() -> None:
 
 
 # Command groups that live in their own modules; each line registers one group.
+from modelvs.cli_web import export, serve  # noqa: E402
+
+cli.add_command(serve)
+cli.add_command(export)

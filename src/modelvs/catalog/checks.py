@@ -191,6 +191,8 @@ def _check_size_tag(catalog: Catalog, model: Model, text: str) -> Iterator[Probl
         if tag is None or fact.value is None:
             continue
         tagged = float(tag)
+        if tagged == 0:
+            continue
         if abs(fact.value - tagged) / tagged > SIZE_TAG_TOLERANCE:
             yield Problem(
                 catalog.model_files[model.slug],

@@ -17,13 +17,13 @@ def detail_rows(
     prices: Sequence[PriceLine],
     sections: Sequence[FactSection],
 ) -> list[DetailRow]:
-    def row(label: str, make: Callable[[Model], Cell]) -> DetailRow:
-        return DetailRow(label=label, cells=[make(m) for m in models])
+    def row(label: str, make: Callable[[Model], Cell], field: str | None = None) -> DetailRow:
+        return DetailRow(label=label, cells=[make(m) for m in models], field=field)
 
     rows = [
         row("Organization", lambda m: cell(m, catalog.organization_name(m.organization), None)),
         row("Family", lambda m: cell(m, m.family, None)),
-        row("Release", _release),
+        row("Release", _release, "release"),
         row(
             "Architecture",
             lambda m: cell(
@@ -31,9 +31,18 @@ def detail_rows(
                 m.architecture.value.value if m.architecture.value else None,
                 m.architecture.source,
             ),
+            "architecture",
         ),
-        DetailRow(label="Total parameters", cells=[line.total for line in sizes]),
-        DetailRow(label="Active parameters", cells=[line.active for line in sizes]),
+        DetailRow(
+            label="Total parameters",
+            cells=[line.total for line in sizes],
+            field="parameters.total_billions",
+        ),
+        DetailRow(
+            label="Active parameters",
+            cells=[line.active for line in sizes],
+            field="parameters.active_billions",
+        ),
     ]
     for section in sections:
         rows.extend(section.rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 from typing import TypeVar
 
 from modelvs.catalog.schema import Model, Source
@@ -19,15 +18,22 @@ def source_ref(model: Model, key: str | None) -> SourceRef | None:
     """Resolve a source key of ``model`` to a citation."""
     if key is None or key not in model.sources:
         return None
-    return _citation(model.sources[key])
-
-
-@lru_cache(maxsize=16384)
-def _citation(source: Source) -> SourceRef:
-    # Catalog sources are frozen, so each converts once; comparisons reuse the result.
-    return SourceRef(
+    source = model.sources[key]
+    cached = _citations.get(id(source))
+    # The cache holds the source itself, so its id cannot be reused by another object.
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    if len(_citations) > MAX_CACHED_CITATIONS:
+        _citations.clear()
+    citation = SourceRef(
         url=str(source.url), title=source.title, kind=source.kind.value, retrieved=source.retrieved
     )
+    _citations[id(source)] = (source, citation)
+    return citation
+
+
+MAX_CACHED_CITATIONS = 100_000
+_citations: dict[int, tuple[Source, SourceRef]] = {}
 
 
 def cell(model: Model, text: str | None, source_key: str | None) -> Cell:

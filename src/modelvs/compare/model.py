@@ -224,8 +224,11 @@ class Takeaways(Section):
 
 
 class DetailRow(Section):
+    """One field of every model; ``field`` is its dotted path in a model file, if it has one."""
+
     label: str
     cells: list[Cell]
+    field: str | None = None
 
 
 class FaqItem(Section):

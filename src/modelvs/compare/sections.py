@@ -19,8 +19,16 @@ LICENSE_OPENNESS = {
 
 def context_section(models: Sequence[Model]) -> FactSection:
     rows = [
-        DetailRow(label="Input context (tokens)", cells=[_tokens_cell(m, "input") for m in models]),
-        DetailRow(label="Max output (tokens)", cells=[_tokens_cell(m, "output") for m in models]),
+        DetailRow(
+            label="Input context (tokens)",
+            field="context.input_tokens",
+            cells=[_tokens_cell(m, "input") for m in models],
+        ),
+        DetailRow(
+            label="Max output (tokens)",
+            field="context.max_output_tokens",
+            cells=[_tokens_cell(m, "output") for m in models],
+        ),
     ]
     sentences = []
     for model in models:
@@ -56,8 +64,16 @@ def _compare_context(a: Model, b: Model) -> str:
 
 def modalities_section(models: Sequence[Model]) -> FactSection:
     rows = [
-        DetailRow(label="Input modalities", cells=[_modal_cell(m, "input") for m in models]),
-        DetailRow(label="Output modalities", cells=[_modal_cell(m, "output") for m in models]),
+        DetailRow(
+            label="Input modalities",
+            field="modalities.input",
+            cells=[_modal_cell(m, "input") for m in models],
+        ),
+        DetailRow(
+            label="Output modalities",
+            field="modalities.output",
+            cells=[_modal_cell(m, "output") for m in models],
+        ),
     ]
     sentences = []
     known = {m.slug: set(m.modalities.input.value or []) for m in models}
@@ -94,9 +110,19 @@ def license_text(license_: License) -> str:
 
 def license_section(models: Sequence[Model]) -> FactSection:
     rows = [
-        DetailRow(label="Weights license", cells=[_license_cell(m, "weights") for m in models]),
-        DetailRow(label="Code license", cells=[_license_cell(m, "code") for m in models]),
-        DetailRow(label="Open weights", cells=[_open_cell(m) for m in models]),
+        DetailRow(
+            label="Weights license",
+            field="license.weights",
+            cells=[_license_cell(m, "weights") for m in models],
+        ),
+        DetailRow(
+            label="Code license",
+            field="license.code",
+            cells=[_license_cell(m, "code") for m in models],
+        ),
+        DetailRow(
+            label="Open weights", field="open_weights", cells=[_open_cell(m) for m in models]
+        ),
     ]
     sentences = []
     for model in models:
@@ -150,7 +176,7 @@ def _open_cell(model: Model) -> Cell:
 
 def cutoff_section(models: Sequence[Model]) -> FactSection:
     cells = [cell(m, m.knowledge_cutoff.value, m.knowledge_cutoff.source) for m in models]
-    rows = [DetailRow(label="Knowledge cutoff", cells=cells)]
+    rows = [DetailRow(label="Knowledge cutoff", field="knowledge_cutoff", cells=cells)]
     known = [(m, m.knowledge_cutoff.value) for m in models if m.knowledge_cutoff.value]
     sentences = [
         f"{m.name}: knowledge cutoff not published." for m in models if not m.knowledge_cutoff.value

@@ -36,7 +36,7 @@ def _link(url: str, title: str, kind: str, retrieved: str) -> str:
     )
 
 
-def _fact_html(cell: Cell) -> str:
+def fact_html(cell: Cell) -> str:
     if not cell.known:
         return f'<span class="unknown">{escape(cell.text)}</span>'
     if cell.source is None and cell.text.startswith("https://"):
@@ -45,25 +45,25 @@ def _fact_html(cell: Cell) -> str:
     return escape(cell.text) + _source_html(cell.source)
 
 
-def _score_html(score: ScoreValue | None) -> str:
+def score_html(score: ScoreValue | None) -> str:
     if score is None:
         return UNKNOWN
     return escape(score.text) + _source_html(score.source)
 
 
 def fact_cell(cell: Cell) -> Markup:
-    return Markup(_fact_html(cell))
+    return Markup(fact_html(cell))
 
 
 def score_cell(score: ScoreValue | None) -> Markup:
-    return Markup(_score_html(score))
+    return Markup(score_html(score))
 
 
 def score_cells(scores: list[ScoreValue | None]) -> Markup:
     """``<td>`` cells of one benchmark table row."""
-    return Markup("".join(f'<td class="num">{_score_html(s)}</td>' for s in scores))
+    return Markup("".join(f'<td class="num">{score_html(s)}</td>' for s in scores))
 
 
 def fact_cells(cells: list[Cell]) -> Markup:
     """``<td>`` cells of one fact table row."""
-    return Markup("".join(f"<td>{_fact_html(c)}</td>" for c in cells))
+    return Markup("".join(f"<td>{fact_html(c)}</td>" for c in cells))

@@ -13,6 +13,7 @@ from html import escape
 from markupsafe import Markup
 
 from modelvs.compare.facts import billions, variant_label
+from modelvs.compare.leaderboard import Leaderboard
 from modelvs.compare.model import Comparison, ScoreValue
 
 WIDTH = 720
@@ -94,6 +95,23 @@ def _score_bar(score: ScoreValue, y: float, color: str, name: str) -> Bar:
     width = round(score.display / 100 * PLOT_WIDTH, 1)
     title = f"{name}: {score.text} ({score.setting})"
     return Bar(y=y, width=width, color=color, label=score.text, whisker=whisker, title=title)
+
+
+def leaderboard_chart(board: Leaderboard) -> Chart | None:
+    """One bar per model on the 0-100 display scale, with 95% interval whiskers."""
+    if not board.rows:
+        return None
+    groups, y = [], float(TOP)
+    for row in board.rows:
+        bar = _score_bar(row.score, y, PALETTE[0], row.name)
+        groups.append(BarGroup(label=f"{row.rank}. {row.name}", y=y, bars=[bar]))
+        y += BAR_HEIGHT + BAR_GAP + 4
+    ticks = [(_x(v, 100), str(v)) for v in range(0, 101, 20)]
+    caption = (
+        f"{board.benchmark} ({board.variant}) on a 0-100 scale; whiskers show 95% binomial"
+        " intervals where the item count is known."
+    )
+    return Chart(WIDTH, int(y + 10), LABEL_WIDTH, PLOT_WIDTH, groups, ticks, [], caption)
 
 
 def size_chart(comparison: Comparison) -> Chart | None:

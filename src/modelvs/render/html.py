@@ -11,8 +11,16 @@ from markupsafe import Markup
 
 from modelvs.compare.facts import usd
 from modelvs.compare.model import Comparison
-from modelvs.render.cells import fact_cell, fact_cells, score_cell, score_cells, source_link
+from modelvs.render.cells import (
+    fact_cell,
+    fact_cells,
+    score_cell,
+    score_cells,
+    source_link,
+)
 from modelvs.render.charts import benchmark_chart, chart_svg, size_chart
+from modelvs.render.more_charts import timeline_svg
+from modelvs.render.rows import detail_rows, shared_rows, table_rows
 
 STRENGTH_LABELS = {
     "decisive": "decisive",
@@ -43,6 +51,9 @@ def environment() -> Environment:
         fact_cells=fact_cells,
         score_cell=score_cell,
         score_cells=score_cells,
+        table_rows=table_rows,
+        shared_rows=shared_rows,
+        detail_rows=detail_rows,
     )
     env.globals["version"] = package_version()
     env.globals["strength_labels"] = STRENGTH_LABELS
@@ -73,6 +84,8 @@ def render_html(
     nav: Markup = NO_NAV,
     canonical: str | None = None,
     stylesheet: str | None = None,
+    script: str | None = None,
+    report_url: str | None = None,
 ) -> str:
     """Render the comparison page. ``nav`` is trusted HTML from the site layout."""
     template = environment().get_template("compare.html.j2")
@@ -82,8 +95,11 @@ def render_html(
         names={m.slug: m.name for m in comparison.models},
         bench_chart=chart_svg(benchmark_chart(comparison), "Benchmark scores with 95% intervals"),
         size_chart=chart_svg(size_chart(comparison), "Total and active parameters"),
+        timeline_chart=timeline_svg(comparison),
         css=inline_css(),
         nav=nav,
         canonical=canonical,
         stylesheet=stylesheet,
+        script=script,
+        report_url=report_url,
     )

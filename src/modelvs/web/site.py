@@ -1,0 +1,158 @@
+"""Site state shared by pages, the API and the static export: catalog, caches, URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from modelvs.catalog.catalog import Catalog
+from modelvs.catalog.schema import Model
+from modelvs.compare.build import compare
+from modelvs.compare.model import Comparison
+from modelvs.errors import UsageError
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+PAIR_SEPARATOR = "-vs-"
+
+
+class LruCache(Generic[K, V]):
+    """A small thread-safe LRU cache for rendered pages and comparisons."""
+
+    def __init__(self, max_items: int) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_create(self, key: K, create: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = create()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered response body with its entity tag."""
+
+    body: bytes
+    etag: str
+    media_type: str
+
+
+def rendered(body: str | bytes, media_type: str) -> Rendered:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return Rendered(data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"', media_type)
+
+
+def pair_path(slugs: Sequence[str]) -> str:
+    """The canonical compare URL of a pair: slugs in alphabetical order."""
+    a, b = sorted(slugs)
+    return f"/compare/{a}{PAIR_SEPARATOR}{b}"
+
+
+class Site:
+    """Everything a request needs; one instance per process."""
+
+    def __init__(self, catalog: Catalog, as_of: dt.date | None = None) -> None:
+        self.catalog = catalog
+        self.fixed_as_of = as_of
+        self.pages: LruCache[tuple[str, ...], Rendered] = LruCache(4096)
+        self.comparisons: LruCache[tuple[str, ...], Comparison] = LruCache(4096)
+        self._suggested: list[tuple[str, str]] | None = None
+
+    def as_of(self) -> dt.date:
+        """The date ages are computed from: fixed for exports and tests, else today."""
+        return self.fixed_as_of or dt.date.today()
+
+    def resolve(self, names: Sequence[str]) -> list[Model]:
+        models = [self.catalog.find_model(name) for name in names]
+        if len({m.slug for m in models}) != len(models):
+            raise UsageError("a comparison needs different models; a model is listed twice")
+        return models
+
+    def comparison(self, slugs: Sequence[str]) -> Comparison:
+        as_of = self.as_of()
+        key = (as_of.isoformat(), *slugs)
+        models = [self.catalog.models[slug] for slug in slugs]
+        return self.comparisons.get_or_create(key, lambda: compare(self.catalog, models, as_of))
+
+    def split_pair(self, pair: str) -> list[str]:
+        """``"a-vs-b"`` -> ``["a", "b"]``; slugs never contain the separator."""
+        parts = pair.split(PAIR_SEPARATOR)
+        if len(parts) != 2 or not all(parts):
+            raise UsageError(
+                f"{pair!r} is not a model pair; use /compare/MODEL-A-vs-MODEL-B or"
+                " /compare?models=A,B,C"
+            )
+        return parts
+
+    def recent_models(self, count: int = 10) -> list[Model]:
+        dated = [m for m in self.catalog.models.values() if m.release]
+        dated.sort(
+            key=lambda m: (m.release.date if m.release else dt.date.min, m.slug), reverse=True
+        )
+        return dated[:count]
+
+    def suggested_pairs(self, count: int = 8) -> list[tuple[str, str]]:
+        """Pairs of models from different families with the most comparable evidence."""
+        if self._suggested is None:
+            self._suggested = self._rank_pairs(count)
+        return self._suggested
+
+    def _rank_pairs(self, count: int) -> list[tuple[str, str]]:
+        from modelvs.compare.build import compare_pair
+
+        scored = []
+        models = sorted(self.catalog.models.values(), key=lambda m: m.slug)
+        for a, b in itertools.combinations(models, 2):
+            if a.family and a.family == b.family:
+                continue
+            verdict = compare_pair(self.catalog, a, b).verdict
+            if verdict.tested:
+                scored.append((verdict.tested, a.slug, b.slug))
+        scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return [(a, b) for _, a, b in scored[:count]]
+
+    def siblings(self, model: Model) -> list[Model]:
+        if not model.family:
+            return []
+        return sorted(
+            (
+                m
+                for m in self.catalog.models.values()
+                if m.family == model.family and m.slug != model.slug
+            ),
+            key=lambda m: (m.parameters.total_billions.value or 0, m.slug),
+        )
+
+    def competitors(self, model: Model, count: int = 6) -> list[Model]:
+        """Models of other organizations closest in total parameters (log scale)."""
+        import math
+
+        total = model.parameters.total_billions.value
+        others = [
+            m
+            for m in self.catalog.models.values()
+            if m.organization != model.organization
+            and m.parameters.total_billions.value is not None
+        ]
+        if total is None:
+            return sorted(others, key=lambda m: m.slug)[:count]
+        others.sort(
+            key=lambda m: (abs(math.log((m.parameters.total_billions.value or 1) / total)), m.slug)
+        )
+        return others[:count]
