@@ -69,7 +69,7 @@ def _service_missing(what: str) -> None:
     """Skip locally, fail in CI: CI must run every test against real services."""
     if os.environ.get("MODELVS_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{what} is required in CI; .ci/services.sh should have started it")
-    pytest.skip(f"{what} not available; run `eval \"$(bash .ci/services.sh)\"` to start it")
+    pytest.skip(f'{what} not available; run `eval "$(bash .ci/services.sh)"` to start it')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -21,10 +21,21 @@ def client(catalog: Catalog) -> Iterator[TestClient]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/models", "/models?q=beta", "/models/beta-4b", "/benchmarks",
-     "/benchmarks/ocrbench-v1", "/methodology", "/compare/alpha-moe-16b-a3b-vs-beta-4b",
-     "/compare?models=beta-4b,alpha-moe-16b-a3b,gamma-api", "/static/app.css", "/static/app.js",
-     "/search.json", "/report?model=beta-4b&field=context.input_tokens"],
+    [
+        "/",
+        "/models",
+        "/models?q=beta",
+        "/models/beta-4b",
+        "/benchmarks",
+        "/benchmarks/ocrbench-v1",
+        "/methodology",
+        "/compare/alpha-moe-16b-a3b-vs-beta-4b",
+        "/compare?models=beta-4b,alpha-moe-16b-a3b,gamma-api",
+        "/static/app.css",
+        "/static/app.js",
+        "/search.json",
+        "/report?model=beta-4b&field=context.input_tokens",
+    ],
 )
 def test_page_ok(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -67,8 +78,9 @@ def test_compare_page_has_every_section(client: TestClient) -> None:
 
 def test_etag_revalidation(client: TestClient) -> None:
     first = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b")
-    again = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b",
-                       headers={"If-None-Match": first.headers["etag"]})
+    again = client.get(
+        "/compare/alpha-moe-16b-a3b-vs-beta-4b", headers={"If-None-Match": first.headers["etag"]}
+    )
     assert again.status_code == 304
     assert again.content == b""
 
@@ -107,10 +119,15 @@ def test_api_leaderboard_filters_exclude_unknown(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/api/v1/models/nope", 404), ("/api/v1/compare/beta-4b-vs-nope", 404),
-     ("/api/v1/compare/beta-4b", 400), ("/api/v1/compare?models=beta-4b", 400),
-     ("/api/v1/leaderboard/nope", 404), ("/api/v1/leaderboard/mmstar?open_weights=maybe", 400),
-     ("/api/v1/nothing", 404)],
+    [
+        ("/api/v1/models/nope", 404),
+        ("/api/v1/compare/beta-4b-vs-nope", 404),
+        ("/api/v1/compare/beta-4b", 400),
+        ("/api/v1/compare?models=beta-4b", 400),
+        ("/api/v1/leaderboard/nope", 404),
+        ("/api/v1/leaderboard/mmstar?open_weights=maybe", 400),
+        ("/api/v1/nothing", 404),
+    ],
 )
 def test_api_errors_share_one_shape(client: TestClient, path: str, status: int) -> None:
     response = client.get(path)
@@ -124,10 +141,16 @@ def test_api_errors_share_one_shape(client: TestClient, path: str, status: int) 
 def test_report_form_returns_change_file(client: TestClient) -> None:
     import yaml
 
-    response = client.post("/report", data={
-        "model": "beta-4b", "field": "context.input_tokens", "value": "131072",
-        "evidence_url": "https://beta.example.org/card", "evidence_title": "Beta card",
-    })
+    response = client.post(
+        "/report",
+        data={
+            "model": "beta-4b",
+            "field": "context.input_tokens",
+            "value": "131072",
+            "evidence_url": "https://beta.example.org/card",
+            "evidence_title": "Beta card",
+        },
+    )
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     change = yaml.safe_load(response.text)
@@ -137,15 +160,58 @@ def test_report_form_returns_change_file(client: TestClient) -> None:
 
 
 def test_report_rejects_non_http_evidence(client: TestClient) -> None:
-    response = client.post("/report", data={
-        "model": "beta-4b", "field": "context.input_tokens", "value": "1",
-        "evidence_url": "javascript:alert(1)", "evidence_title": "x",
-    })
+    response = client.post(
+        "/report",
+        data={
+            "model": "beta-4b",
+            "field": "context.input_tokens",
+            "value": "1",
+            "evidence_url": "javascript:alert(1)",
+            "evidence_title": "x",
+        },
+    )
     assert response.status_code == 400
 
 
 def test_openapi_lists_api_routes(client: TestClient) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    for path in ["/api/v1/models", "/api/v1/models/{slug}", "/api/v1/benchmarks",
-                 "/api/v1/leaderboard/{variant}", "/api/v1/compare", "/api/v1/compare/{pair}"]:
+    for path in [
+        "/api/v1/models",
+        "/api/v1/models/{slug}",
+        "/api/v1/benchmarks",
+        "/api/v1/leaderboard/{variant}",
+        "/api/v1/compare",
+        "/api/v1/compare/{pair}",
+    ]:
         assert path in paths
+
+
+def test_page_cache_replays_without_router(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelvs.web import pages
+
+    calls: list[str] = []
+    real_site_of = pages.site_of
+
+    def counting_site_of(request):  # type: ignore[no-untyped-def]
+        calls.append(request.url.path)
+        return real_site_of(request)
+
+    monkeypatch.setattr(pages, "site_of", counting_site_of)
+    with TestClient(create_app(catalog, as_of=AS_OF)) as client:
+        first = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b")
+        second = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b")
+        cached_304 = client.get(
+            "/compare/alpha-moe-16b-a3b-vs-beta-4b",
+            headers={"If-None-Match": first.headers["etag"]},
+        )
+        client.get("/compare/beta-4-vs-gamma-api")
+        client.get("/compare/beta-4-vs-gamma-api")
+
+    assert second.content == first.content
+    assert second.headers["etag"] == first.headers["etag"]
+    assert cached_304.status_code == 304
+    # The page went through the router once; the unknown-model error went through twice.
+    assert calls.count("/compare/alpha-moe-16b-a3b-vs-beta-4b") == 1
+    assert calls.count("/compare/beta-4-vs-gamma-api") == 2

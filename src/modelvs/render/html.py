@@ -96,7 +96,7 @@ def render_html(
         bench_chart=chart_svg(benchmark_chart(comparison), "Benchmark scores with 95% intervals"),
         size_chart=chart_svg(size_chart(comparison), "Total and active parameters"),
         timeline_chart=timeline_svg(comparison),
-        css=inline_css(),
+        css=inline_css() if stylesheet is None else None,
         nav=nav,
         canonical=canonical,
         stylesheet=stylesheet,

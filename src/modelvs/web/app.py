@@ -17,6 +17,7 @@ from modelvs.catalog.load import load_catalog
 from modelvs.errors import ModelvsError
 from modelvs.render.html import package_version
 from modelvs.web import api, pages, views
+from modelvs.web.page_cache import PageCache
 from modelvs.web.responses import cached_response, error_response, modelvs_error
 from modelvs.web.site import Site, rendered
 
@@ -39,7 +40,9 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    app.state.site = Site(catalog, as_of)
+    site = Site(catalog, as_of)
+    app.state.site = site
+    app.add_middleware(PageCache, version=lambda: site.as_of().isoformat())
     app.include_router(api.router)
     app.include_router(pages.router)
     _add_assets(app)
