@@ -22,6 +22,18 @@ REAL_CATALOG = Path(__file__).parents[1] / "data"
 AS_OF = dt.date(2026, 12, 4)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the catalog cache of the test run out of the user's cache directory."""
+    previous = os.environ.get("MODELVS_CACHE_DIR")
+    os.environ["MODELVS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("MODELVS_CACHE_DIR", None)
+    else:
+        os.environ["MODELVS_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog(FIXTURE_CATALOG)

@@ -187,3 +187,28 @@ def test_zero_size_tag_does_not_crash(catalog_copy: Path) -> None:
     path.unlink()
     (path.parent / "beta-0b.yaml").write_text(text)
     assert errors_of(catalog_copy) == []
+
+
+def test_cache_reloads_after_edit(catalog_copy: Path) -> None:
+    first, _ = read_catalog(catalog_copy)
+    cached, _ = read_catalog(catalog_copy)
+    assert cached.models.keys() == first.models.keys()
+
+    path = catalog_copy / "models" / "beta" / "beta-4b.yaml"
+    path.write_text(path.read_text().replace("name: Beta-4B", "name: Beta-4C"))
+    edited, _ = read_catalog(catalog_copy)
+    assert edited.models["beta-4b"].name == "Beta-4C"
+
+    path.unlink()
+    removed, _ = read_catalog(catalog_copy)
+    assert "beta-4b" not in removed.models
+
+
+def test_corrupt_cache_is_ignored(catalog_copy: Path) -> None:
+    from modelvs.catalog.cache import cache_dir
+
+    read_catalog(catalog_copy)
+    for cached_file in cache_dir().glob("catalog-*.pickle"):
+        cached_file.write_bytes(b"not a pickle")
+    catalog, problems = read_catalog(catalog_copy)
+    assert "beta-4b" in catalog.models

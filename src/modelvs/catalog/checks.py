@@ -69,21 +69,23 @@ def _check_model(catalog: Catalog, model: Model, text: str) -> Iterator[Problem]
     yield from _check_prices(catalog, model.prices, path, text)
 
 
-def _source_refs(model: Model) -> Iterator[tuple[list[str | int], str]]:
-    """Yield (field path, source key) for every source reference in a model."""
+def _source_refs(model: Model) -> list[tuple[list[str | int], str]]:
+    """Return (field path, source key) for every source reference in a model."""
+    found: list[tuple[list[str | int], str]] = []
 
-    def walk(node: object, loc: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+    def walk(node: BaseModel, loc: list[str | int]) -> None:
         if isinstance(node, SOURCED) and node.source:
-            yield [*loc, "source"], node.source
-        if isinstance(node, BaseModel):
-            for name in type(node).model_fields:
-                if name != "sources":
-                    yield from walk(getattr(node, name), [*loc, name])
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                yield from walk(item, [*loc, index])
+            found.append(([*loc, "source"], node.source))
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            if isinstance(value, BaseModel):
+                walk(value, [*loc, name])
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                for index, item in enumerate(value):
+                    walk(item, [*loc, name, index])
 
-    yield from walk(model, [])
+    walk(model, [])
+    return found
 
 
 def _check_scores(catalog: Catalog, model: Model, path: Path, text: str) -> Iterator[Problem]:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import yaml
+
+# libyaml's composer keeps the same line marks and is about ten times faster.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def line_of(text: str, path: Sequence[str | int]) -> int:
     """Return the 1-based line of the deepest node of ``path`` that exists in ``text``.
 
-    Used only to report problems, so the slower node-preserving parse happens on the error
-    path alone. Returns 1 when the document cannot be parsed.
+    Used only to report problems, so this second, node-preserving parse happens on the
+    error path alone. Returns 1 when the document cannot be parsed.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
         return 1
     if node is None:

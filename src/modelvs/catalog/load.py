@@ -38,8 +38,41 @@ def default_data_dir() -> Path:
     return Path("data")
 
 
-def read_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
-    """Load ``root`` and return the catalog with every problem found (errors and reviews)."""
+def read_catalog(root: Path, *, use_cache: bool = True) -> tuple[Catalog, list[Problem]]:
+    """Load ``root`` and return the catalog with every problem found (errors and reviews).
+
+    An unchanged catalog comes from the pickle cache (see ``modelvs.catalog.cache``).
+    """
+    if not use_cache or os.environ.get("MODELVS_NO_CACHE") == "1":
+        return _read_yaml(root)
+    from modelvs.catalog.cache import fingerprint, load_cached, store_cached
+
+    started = time.perf_counter()
+    print_ = fingerprint(root, _version())
+    cached = load_cached(root, print_)
+    if cached is not None:
+        catalog, problems = cached
+        catalog.root = root
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "loaded %d models from the cache of %s in %.0f ms",
+            len(catalog.models),
+            root,
+            elapsed_ms,
+        )
+        return catalog, problems
+    catalog, problems = _read_yaml(root)
+    store_cached(root, print_, (catalog, problems))
+    return catalog, problems
+
+
+def _version() -> str:
+    from modelvs.render.html import package_version
+
+    return package_version()
+
+
+def _read_yaml(root: Path) -> tuple[Catalog, list[Problem]]:
     started = time.perf_counter()
     catalog = Catalog(root=root)
     problems: list[Problem] = []

@@ -91,11 +91,25 @@ class Architecture(StrEnum):
     MOE = "mixture-of-experts"
 
 
+# Concrete subclasses of the generic Fact have importable names, so that loaded catalogs can
+# be pickled into the cache (a parametrized generic class cannot be found by pickle).
+class BillionsFact(Fact[Annotated[float, Field(gt=0, lt=100_000)]]):
+    """A parameter count in billions."""
+
+
+class TokensFact(Fact[Annotated[int, Field(gt=0)]]):
+    """A token count."""
+
+
+class BoolFact(Fact[bool]):
+    """A yes-or-no fact."""
+
+
 class Parameters(Strict):
     """Parameter counts in billions. ``active_billions`` is for mixture-of-experts models."""
 
-    total_billions: Fact[Annotated[float, Field(gt=0, lt=100_000)]] = Fact()
-    active_billions: Fact[Annotated[float, Field(gt=0, lt=100_000)]] = Fact()
+    total_billions: BillionsFact = BillionsFact()
+    active_billions: BillionsFact = BillionsFact()
 
 
 class ConflictingValue(Strict):
@@ -110,8 +124,8 @@ class ConflictingValue(Strict):
 class Context(Strict):
     """Context window in tokens."""
 
-    input_tokens: Fact[Annotated[int, Field(gt=0)]] = Fact()
-    max_output_tokens: Fact[Annotated[int, Field(gt=0)]] = Fact()
+    input_tokens: TokensFact = TokensFact()
+    max_output_tokens: TokensFact = TokensFact()
     conflicts: list[ConflictingValue] = []
 
 
@@ -122,9 +136,13 @@ class Modality(StrEnum):
     AUDIO = "audio"
 
 
+class ModalitiesFact(Fact[list[Modality]]):
+    """A list of modalities."""
+
+
 class Modalities(Strict):
-    input: Fact[list[Modality]] = Fact()
-    output: Fact[list[Modality]] = Fact()
+    input: ModalitiesFact = ModalitiesFact()
+    output: ModalitiesFact = ModalitiesFact()
 
 
 class LicenseCategory(StrEnum):
@@ -211,6 +229,14 @@ class Price(Strict):
         return self
 
 
+class ArchitectureFact(Fact[Architecture]):
+    """Dense or mixture-of-experts."""
+
+
+class PartialDateFact(Fact[PartialDate]):
+    """A date given as YYYY, YYYY-MM or YYYY-MM-DD."""
+
+
 class Model(Strict):
     """One model file, ``data/models/<organization>/<slug>.yaml``."""
 
@@ -222,13 +248,13 @@ class Model(Strict):
     description: str | None = Field(default=None, max_length=600)
     sources: dict[str, Source]
     release: Release | None = None
-    architecture: Fact[Architecture] = Fact()
+    architecture: ArchitectureFact = ArchitectureFact()
     parameters: Parameters = Parameters()
     context: Context = Context()
     modalities: Modalities = Modalities()
     license: Licenses = Licenses()
-    open_weights: Fact[bool] = Fact()
-    knowledge_cutoff: Fact[PartialDate] = Fact()
+    open_weights: BoolFact = BoolFact()
+    knowledge_cutoff: PartialDateFact = PartialDateFact()
     links: Links = Links()
     scores: list[Score] = []
     prices: list[Price] = []

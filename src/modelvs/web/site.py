@@ -108,7 +108,10 @@ class Site:
         return dated[:count]
 
     def suggested_pairs(self, count: int = 8) -> list[tuple[str, str]]:
-        """Pairs of models from different families with the most comparable evidence."""
+        """Pairs from different organizations with the most comparable evidence.
+
+        Each model appears in at most one suggested pair, so the list covers more models.
+        """
         if self._suggested is None:
             self._suggested = self._rank_pairs(count)
         return self._suggested
@@ -119,13 +122,23 @@ class Site:
         scored = []
         models = sorted(self.catalog.models.values(), key=lambda m: m.slug)
         for a, b in itertools.combinations(models, 2):
-            if a.family and a.family == b.family:
+            if a.organization == b.organization:
                 continue
             verdict = compare_pair(self.catalog, a, b).verdict
             if verdict.tested:
                 scored.append((verdict.tested, a.slug, b.slug))
         scored.sort(key=lambda item: (-item[0], item[1], item[2]))
-        return [(a, b) for _, a, b in scored[:count]]
+
+        chosen: list[tuple[str, str]] = []
+        used: set[str] = set()
+        for _, a_slug, b_slug in scored:
+            if a_slug in used or b_slug in used:
+                continue
+            chosen.append((a_slug, b_slug))
+            used.update((a_slug, b_slug))
+            if len(chosen) == count:
+                break
+        return chosen
 
     def siblings(self, model: Model) -> list[Model]:
         if not model.family:
