@@ -36,8 +36,22 @@ from modelvs.errors import UsageError
 MAX_MODELS = 8
 
 
-def compare(catalog: Catalog, models: Sequence[Model], as_of: dt.date) -> Comparison:
-    """Compute every section of the comparison of ``models``; pure, no I/O."""
+NO_VOTES = ArenaSection(status="no votes yet")
+NO_OUTPUTS = OutputsSection(status="none recorded yet")
+
+
+def compare(
+    catalog: Catalog,
+    models: Sequence[Model],
+    as_of: dt.date,
+    *,
+    arena: ArenaSection = NO_VOTES,
+    outputs: OutputsSection = NO_OUTPUTS,
+) -> Comparison:
+    """Compute every section of the comparison of ``models``; pure, no I/O.
+
+    ``arena`` and ``outputs`` come from the database; callers that have one pass them in.
+    """
     _check_models(models)
 
     pairs = [compare_pair(catalog, a, b) for a, b in itertools.combinations(models, 2)]
@@ -55,7 +69,7 @@ def compare(catalog: Catalog, models: Sequence[Model], as_of: dt.date) -> Compar
         pairs=pairs,
         choose=choose_if(models, pairs, size.lines, pricing.lines),
         table=benchmark_table(catalog, models),
-        arena=ArenaSection(status="no votes yet", ratings=[]),
+        arena=arena,
         pricing=pricing,
         size=size,
         context=context,
@@ -63,7 +77,7 @@ def compare(catalog: Catalog, models: Sequence[Model], as_of: dt.date) -> Compar
         license=license_,
         timeline=timeline_section(models, as_of),
         knowledge_cutoff=cutoff,
-        outputs=OutputsSection(status="none recorded yet"),
+        outputs=outputs,
         takeaways=takeaways(models, pairs, size.lines, pricing.lines),
         details=detail_rows(
             catalog, models, size.lines, pricing.lines, [context, modalities, license_, cutoff]

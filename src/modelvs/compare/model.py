@@ -144,9 +144,22 @@ class ChooseIf(Section):
     reasons: list[Reason]
 
 
+class ArenaRating(Section):
+    """One model's Bradley-Terry arena rating with its 95% interval; None without votes."""
+
+    model: str
+    rating: float | None
+    low: float | None
+    high: float | None
+    rank: int | None
+    votes: int
+    provisional: bool
+
+
 class ArenaSection(Section):
     status: str
-    ratings: list[Cell]
+    ratings: list[ArenaRating] = []
+    sentences: list[str] = []
 
 
 class PriceLine(Section):
@@ -214,8 +227,30 @@ class TimelineSection(Section):
     sentences: list[str]
 
 
+class OutputAnswer(Section):
+    """One model's answer to one prompt with its measurements; None when not measured."""
+
+    model: str
+    text: str | None
+    error: str | None
+    latency_s: float | None
+    ttft_s: float | None
+    output_tokens: int | None
+    tokens_per_s: float | None
+    cost_usd: float | None
+    endpoint: str | None
+
+
+class OutputPrompt(Section):
+    prompt_id: str
+    prompt: str
+    category: str
+    answers: list[OutputAnswer]
+
+
 class OutputsSection(Section):
     status: str
+    prompts: list[OutputPrompt] = []
 
 
 class Takeaways(Section):

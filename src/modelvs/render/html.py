@@ -21,6 +21,7 @@ from modelvs.render.cells import (
 from modelvs.render.charts import benchmark_chart, chart_svg, size_chart
 from modelvs.render.more_charts import timeline_svg
 from modelvs.render.rows import detail_rows, shared_rows, table_rows
+from modelvs.render.sections_html import arena_html, outputs_html
 
 STRENGTH_LABELS = {
     "decisive": "decisive",
@@ -52,6 +53,8 @@ def environment() -> Environment:
         score_cell=score_cell,
         score_cells=score_cells,
         table_rows=table_rows,
+        arena_html=arena_html,
+        outputs_html=outputs_html,
         shared_rows=shared_rows,
         detail_rows=detail_rows,
     )

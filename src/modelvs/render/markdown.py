@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader
 from modelvs.compare.facts import usd
 from modelvs.compare.model import Cell, Comparison, ScoreValue, SourceRef
 from modelvs.render.html import STRENGTH_LABELS, package_version
+from modelvs.render.sections_html import measurements_text
 
 # Characters that Markdown or an HTML-capable viewer would interpret.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -40,6 +41,13 @@ def md_score(score: ScoreValue | None) -> str:
     return md_escape(score.text) + md_link(score.source)
 
 
+def fenced(text: str) -> str:
+    """A fenced block longer than any backtick run inside, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -55,6 +63,8 @@ def environment() -> Environment:
         md_cell=md_cell,
         md_score=md_score,
         md_link=md_link,
+        fenced=fenced,
+        measurements=measurements_text,
         strength_labels=STRENGTH_LABELS,
         version=package_version(),
     )

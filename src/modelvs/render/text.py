@@ -42,7 +42,7 @@ def report(c: Comparison) -> list[RenderableType]:
         _section("1. Verdict", _verdict(c, names)),
         _section("2. Which should you choose?", _choose(c, names)),
         _section("3. Benchmarks", _benchmarks(c, names)),
-        _section("4. Arena rating", Text(c.arena.status.capitalize() + ".")),
+        _section("4. Arena rating", _arena(c, names)),
         _section("5. Pricing", _pricing(c, names)),
         _section("6. Size and memory to self-host", _size(c, names)),
         _section("7. Context window", _facts(c, c.context)),
@@ -50,7 +50,7 @@ def report(c: Comparison) -> list[RenderableType]:
         _section("9. License", _facts(c, c.license)),
         _section("10. Release timeline", _bullets(c.timeline.sentences)),
         _section("11. Knowledge cutoff", _facts(c, c.knowledge_cutoff)),
-        _section("12. Outputs comparison", Text(c.outputs.status.capitalize() + ".")),
+        _section("12. Outputs comparison", _outputs(c, names)),
         _section("13. Key takeaways", _takeaways(c, names)),
         _section("14. Every field, with sources", _details(c, c.details)),
         _section("15. FAQ", _faq(c)),
@@ -211,4 +211,47 @@ def _faq(c: Comparison) -> Group:
     for item in c.faq:
         items.append(Text(item.question, style="bold"))
         items.append(Text(item.answer))
+    return Group(*items)
+
+
+def _arena(c: Comparison, names: dict[str, str]) -> RenderableType:
+    if not any(r.rating is not None for r in c.arena.ratings):
+        return Text(c.arena.status.capitalize() + ".")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for header in ("Model", "Rating", "95% interval", "Rank", "Votes"):
+        table.add_column(header, justify="left" if header == "Model" else "right")
+    for r in c.arena.ratings:
+        votes = f"{r.votes:,}" + (" (provisional)" if r.provisional else "")
+        if r.rating is None or r.low is None or r.high is None:
+            table.add_row(names[r.model], "no votes yet", "", "", votes)
+        else:
+            table.add_row(
+                names[r.model],
+                f"{r.rating:.0f}",
+                f"{r.low:.0f} to {r.high:.0f}",
+                str(r.rank),
+                votes,
+            )
+    return Group(table, _bullets(c.arena.sentences), Text(c.arena.status, style="dim"))
+
+
+def _outputs(c: Comparison, names: dict[str, str]) -> RenderableType:
+    from modelvs.render.sections_html import measurements_text
+
+    if not c.outputs.prompts:
+        return Text(c.outputs.status.capitalize() + ".")
+    items: list[RenderableType] = [Text(c.outputs.status, style="dim")]
+    for prompt in c.outputs.prompts:
+        items.append(Text(f"{prompt.prompt_id} ({prompt.category}): {prompt.prompt}", style="bold"))
+        for answer in prompt.answers:
+            body = answer.text if answer.text is not None else f"failed: {answer.error}"
+            items.append(
+                Panel(
+                    Text(body or ""),
+                    title=names[answer.model],
+                    title_align="left",
+                    subtitle=measurements_text(answer),
+                    subtitle_align="left",
+                )
+            )
     return Group(*items)
