@@ -22,6 +22,14 @@ REAL_CATALOG = Path(__file__).parents[1] / "data"
 AS_OF = dt.date(2026, 12, 4)
 
 
+def temporary_database() -> str:
+    """A new empty SQLite database file that lives until the test process ends."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="modelvs-test-db-")
+    return f"sqlite:///{folder}/modelvs.sqlite3"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep the catalog cache of the test run out of the user's cache directory."""
@@ -85,23 +93,33 @@ def _service_missing(what: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: a SQLite file, or the PostgreSQL test database wiped clean."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh schema in the PostgreSQL test database.
+
+    Each PostgreSQL test gets its own schema (through ``search_path``), so test runs that
+    share the server cannot see or drop each other's tables.
+    """
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'modelvs.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'modelvs.sqlite3'}"
+        return
 
     url = os.environ.get("MODELVS_TEST_POSTGRES_URL")
     if not url:
         _service_missing("PostgreSQL (MODELVS_TEST_POSTGRES_URL)")
         raise AssertionError("unreachable")
+    import uuid
+
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -210,5 +210,5 @@ def test_corrupt_cache_is_ignored(catalog_copy: Path) -> None:
     read_catalog(catalog_copy)
     for cached_file in cache_dir().glob("catalog-*.pickle"):
         cached_file.write_bytes(b"not a pickle")
-    catalog, problems = read_catalog(catalog_copy)
+    catalog, _ = read_catalog(catalog_copy)
     assert "beta-4b" in catalog.models

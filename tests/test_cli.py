@@ -70,7 +70,7 @@ def test_compare_json_round_trips(run_cli: Runner) -> None:
 
 
 def test_compare_html_is_self_contained(run_cli: Runner, tmp_path: Path) -> None:
-    target = tmp_path / "out" / "page.html"
+    target = tmp_path / "page.html"
     result = run_cli(
         "compare",
         "alpha-moe-16b-a3b",
@@ -162,3 +162,19 @@ def test_data_schema_is_json_schema(run_cli: Runner) -> None:
     schema = json.loads(run_cli("data", "schema").stdout)
     assert schema["title"] == "Model"
     assert "scores" in schema["properties"]
+
+
+def test_output_to_missing_folder_fails_clearly(run_cli: Runner, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "page.html"
+    result = run_cli("compare", "beta-4b", "gamma-api", "--output", str(target))
+    assert result.exit_code == 1
+    assert "does not exist; create it first" in result.stderr
+    assert not target.parent.exists()
+
+
+def test_output_write_failure_is_an_error(run_cli: Runner, tmp_path: Path) -> None:
+    # /proc accepts no new files, even for root.
+    result = run_cli("compare", "beta-4b", "gamma-api", "--output", "/proc/modelvs-page.html")
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr

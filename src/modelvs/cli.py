@@ -166,10 +166,17 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
+    if not output.parent.is_dir():
+        raise ModelvsError(
+            f"cannot write {output}: the folder {output.parent} does not exist; create it first"
+        )
     partial = output.with_name(output.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(output)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ModelvsError(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"wrote {output}", err=True)
 
 
@@ -268,6 +275,14 @@ def main() -> None:
     except ModelvsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # The reader of stdout went away (``modelvs ... | head``); that is not an error.
+        sys.stderr.close()
+        sys.exit(0)
+    except OSError as exc:
+        target = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"error: input/output failed{target}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 # Command groups that live in their own modules; each line registers one group.
@@ -275,3 +290,7 @@ from modelvs.cli_web import export, serve  # noqa: E402
 
 cli.add_command(serve)
 cli.add_command(export)
+
+from modelvs.cli_arena import arena  # noqa: E402
+
+cli.add_command(arena)

@@ -51,7 +51,8 @@ def _category_reasons(
     model: Model, others: Sequence[Model], pairs: Sequence[PairComparison]
 ) -> list[Reason]:
     """Categories where the model wins significantly against every other model."""
-    per_other = []
+    names = {o.slug: o.name for o in others}
+    per_other: dict[str, dict[str, list[tuple[SharedScore, bool]]]] = {}
     for pair in pairs:
         if model.slug not in (pair.model_a, pair.model_b):
             continue
@@ -59,19 +60,27 @@ def _category_reasons(
         wins = category_wins(pair.shared, model.slug)
         losses = category_wins(pair.shared, other)
         is_a = pair.model_a == model.slug
-        per_other.append(
-            {c: [(s, is_a) for s in w] for c, w in wins.items() if len(w) > len(losses.get(c, []))}
-        )
+        per_other[other] = {
+            c: [(s, is_a) for s in w] for c, w in wins.items() if len(w) > len(losses.get(c, []))
+        }
     if len(per_other) != len(others) or not per_other:
         return []
 
-    common = set(per_other[0]).intersection(*per_other[1:])
+    common = set.intersection(*(set(found) for found in per_other.values()))
     reasons = []
     for category in sorted(common):
-        evidence = per_other[0][category][:3]
-        detail = ", ".join(
-            f"{variant_label(s.benchmark, s.variant)}{_values(s, is_a)}" for s, is_a in evidence
-        )
+        if len(others) == 1:
+            evidence = next(iter(per_other.values()))[category][:3]
+            detail = ", ".join(
+                f"{variant_label(s.benchmark, s.variant)}{_values(s, is_a)}" for s, is_a in evidence
+            )
+        else:
+            # One example per rival, so every compared model's number is shown.
+            detail = "; ".join(
+                f"vs {names[other]}, {variant_label(s.benchmark, s.variant)}{_values(s, is_a)}"
+                for other, found in per_other.items()
+                for s, is_a in found[category][:1]
+            )
         reasons.append(
             Reason(
                 kind=f"category:{category}",
@@ -157,6 +166,16 @@ def _fact_reasons(
                 text="cost matters: "
                 f"{usd(price[0])} per 1M tokens blended vs"
                 f" {', '.join(usd(v) for v in price[1])}.",
+            )
+        )
+
+    free = [state for state in price_of[model.slug].states if state.startswith("free")]
+    if free and not any(price_of[o.slug].states for o in others):
+        reasons.append(
+            Reason(
+                kind="price-free",
+                text=f"cost matters: {free[0]} (a free tier;"
+                " providers usually limit its request rate).",
             )
         )
 

@@ -38,7 +38,10 @@ def _describe(model: Model, line: TimelineLine, as_of: dt.date) -> str:
     event = what.get(line.marks or "", "released")
     if line.date > as_of:
         return f"{model.name}: {event} {line.date}, after {as_of}."
-    age = "this month" if line.age_months == 0 else f"{_months(line.age_months)} before {as_of}"
+    if line.age_months == 0:
+        age = f"less than a month before {as_of}"
+    else:
+        age = f"{_months(line.age_months)} before {as_of}"
     return f"{model.name}: {event} {line.date}, {age}."
 
 

@@ -110,7 +110,7 @@ def _benchmarks(c: Comparison, names: dict[str, str]) -> Group:
             "Variant",
             names[pair.model_a],
             names[pair.model_b],
-            "Diff",
+            "Diff (0-100)",
             "95% interval",
             "Significant",
         ):
@@ -148,18 +148,19 @@ def _pricing(c: Comparison, names: dict[str, str]) -> Group:
             if line.date
             else "; ".join(line.states)
         )
+        fallback = "; ".join(line.states) if line.states else "not published"
         table.add_row(
             names[line.model],
-            _money(line.input_usd_per_mtok),
-            _money(line.output_usd_per_mtok),
-            _money(line.blended_usd_per_mtok),
+            _money(line.input_usd_per_mtok, fallback),
+            _money(line.output_usd_per_mtok, fallback),
+            _money(line.blended_usd_per_mtok, fallback),
             provider,
         )
     return Group(table, _bullets(c.pricing.sentences))
 
 
-def _money(value: float | None) -> str:
-    return usd(value) if value is not None else "not published"
+def _money(value: float | None, fallback: str = "not published") -> str:
+    return usd(value) if value is not None else fallback
 
 
 def _size(c: Comparison, names: dict[str, str]) -> Group:

@@ -1,0 +1,282 @@
+"""The arena's service API for the web layer: create battles, store answers, record votes.
+
+Every method runs in its own transaction and returns only after the commit, so a vote that a
+caller acknowledges is stored. A web request typically calls ``create_battle`` with the models
+that can answer the prompt, sends the prompt to both, calls ``save_answers``, shows both answers
+without model names, and calls ``record_vote`` with the person's choice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, Label, Select, func, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from modelvs.arena.errors import (
+    BattleClosedError,
+    BattleNotFoundError,
+    DuplicateVoteError,
+    VoteClientMismatchError,
+)
+from modelvs.arena.identity import IdentityMatcher
+from modelvs.arena.sampling import pick_pair
+from modelvs.catalog.catalog import Catalog
+from modelvs.errors import UsageError
+from modelvs.stats.battle_counts import OUTCOME_LABELS, Outcome
+from modelvs.store.arena_tables import (
+    ORIGIN_LIVE,
+    STATE_ABANDONED,
+    STATE_PENDING,
+    STATE_VOTED,
+    BattleRow,
+    VoteRow,
+)
+
+log = logging.getLogger(__name__)
+
+CATEGORY_TEXT = "text"
+CATEGORY_IMAGE = "image"
+CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+MAX_PROMPT_CHARS = 32_000
+
+
+@dataclass(frozen=True, slots=True)
+class Battle:
+    """A stored battle. The web layer must not show the model names before the vote."""
+
+    id: str
+    model_a: str
+    model_b: str
+    category: str
+    state: str
+    created_at: dt.datetime
+    seed: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteReceipt:
+    """A stored vote, with the model names that may now be revealed."""
+
+    battle_id: str
+    outcome: Outcome
+    model_a: str
+    model_b: str
+    excluded: bool
+    exclusion_reason: str | None
+
+
+def hash_client_id(client_id: str, key: bytes) -> str:
+    """HMAC-SHA-256 (hex) of a client id, so that raw ids (IP addresses) are never stored."""
+    return hmac.new(key, client_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Attach UTC to the naive datetimes that SQLite returns (every stored time is UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+class ArenaService:
+    """Battles and votes on one database, checked against one catalog."""
+
+    def __init__(self, engine: Engine, catalog: Catalog, client_hash_key: bytes) -> None:
+        if not client_hash_key:
+            raise ValueError("client_hash_key is empty; pass a secret key of at least 16 bytes")
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._catalog = catalog
+        self._key = client_hash_key
+        self._matcher = IdentityMatcher.from_catalog(catalog)
+
+    def create_battle(
+        self,
+        prompt: str,
+        eligible_models: Sequence[str],
+        client_id: str | None,
+        image_ref: str | None = None,
+        category: str | None = None,
+        seed: int | None = None,
+    ) -> Battle:
+        """Store a pending battle between two different models drawn from ``eligible_models``.
+
+        Models are named by catalog slug, name or alias; the draw favours models with few
+        counted votes (``modelvs.arena.sampling``). ``category`` defaults to "image" when an
+        image is attached, else "text". ``seed`` (default: a fresh random one) is stored.
+        """
+        if not prompt.strip():
+            raise UsageError("the prompt is empty; type a question for the two models")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise UsageError(
+                f"the prompt has {len(prompt)} characters; shorten it to {MAX_PROMPT_CHARS}"
+            )
+        category = category or (CATEGORY_IMAGE if image_ref else CATEGORY_TEXT)
+        check_category(category)
+        slugs = [self._catalog.find_model(name).slug for name in eligible_models]
+        seed = seed if seed is not None else secrets.randbits(63)
+        pairing = pick_pair(slugs, self.vote_counts(sorted(set(slugs))), seed)
+
+        row = BattleRow(
+            id=uuid.uuid4().hex,
+            prompt=prompt,
+            image_ref=image_ref,
+            category=category,
+            model_a=pairing.model_a,
+            model_b=pairing.model_b,
+            created_at=utc_now(),
+            client_id_hash=hash_client_id(client_id, self._key) if client_id else None,
+            state=STATE_PENDING,
+            origin=ORIGIN_LIVE,
+            seed=seed,
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+        log.info("battle %s created: %s vs %s, seed %d", row.id, row.model_a, row.model_b, seed)
+        return _battle(row)
+
+    def get_battle(self, battle_id: str) -> Battle:
+        with self._sessions() as session:
+            return _battle(_load(session, battle_id))
+
+    def save_answers(self, battle_id: str, answer_a: str, answer_b: str) -> None:
+        """Store both models' answers on a pending battle."""
+        with self._sessions.begin() as session:
+            battle = _load(session, battle_id, for_update=True)
+            if battle.state != STATE_PENDING:
+                raise BattleClosedError(
+                    f"battle {battle_id!r} is {battle.state}; answers go to a pending battle"
+                )
+            battle.answer_a = answer_a
+            battle.answer_b = answer_b
+
+    def abandon_battle(self, battle_id: str) -> None:
+        """Close a pending battle that will get no vote (an answer failed)."""
+        with self._sessions.begin() as session:
+            battle = _load(session, battle_id, for_update=True)
+            if battle.state == STATE_PENDING:
+                battle.state = STATE_ABANDONED
+
+    def record_vote(
+        self, battle_id: str, outcome: str, client_id: str | None = None
+    ) -> VoteReceipt:
+        """Store the one vote of a battle and commit it before returning.
+
+        ``outcome`` is model_a, model_b, tie, both_bad or "tie (bothbad)". When ``client_id``
+        is given it must be the client the battle was created for. A vote whose prompt or
+        answers name a model or vendor is stored as excluded. Raises DuplicateVoteError for a
+        second vote, also when two votes race (the unique constraint on battle_id decides).
+        """
+        parsed = OUTCOME_LABELS.get(outcome)
+        if parsed is None:
+            accepted = ", ".join(OUTCOME_LABELS)
+            raise UsageError(f"unknown vote outcome {outcome!r}; use one of {accepted}")
+        try:
+            with self._sessions.begin() as session:
+                receipt = self._store_vote(session, battle_id, parsed, client_id)
+        except IntegrityError:
+            raise DuplicateVoteError(battle_id) from None
+        log.info(
+            "vote on battle %s: %s%s",
+            battle_id,
+            parsed.value,
+            " (excluded)" if receipt.excluded else "",
+        )
+        return receipt
+
+    def _store_vote(
+        self, session: Session, battle_id: str, outcome: Outcome, client_id: str | None
+    ) -> VoteReceipt:
+        battle = _load(session, battle_id, for_update=True)
+        if client_id is not None and battle.client_id_hash != hash_client_id(client_id, self._key):
+            raise VoteClientMismatchError(
+                f"battle {battle_id!r} belongs to another client; vote on your own battle"
+            )
+        voted = session.scalar(select(VoteRow.id).where(VoteRow.battle_id == battle_id))
+        if voted is not None or battle.state == STATE_VOTED:
+            raise DuplicateVoteError(battle_id)
+        if battle.state == STATE_ABANDONED:
+            raise BattleClosedError(f"battle {battle_id!r} was abandoned; start a new battle")
+
+        match = self._matcher.find_in_battle(
+            battle.prompt, battle.answer_a, battle.answer_b, (battle.model_a, battle.model_b)
+        )
+        reason = match.reason() if match else None
+        session.add(
+            VoteRow(
+                battle_id=battle_id,
+                outcome=outcome.value,
+                created_at=utc_now(),
+                excluded=reason is not None,
+                exclusion_reason=reason,
+            )
+        )
+        battle.state = STATE_VOTED
+        session.flush()
+        return VoteReceipt(
+            battle_id=battle_id,
+            outcome=outcome,
+            model_a=battle.model_a,
+            model_b=battle.model_b,
+            excluded=reason is not None,
+            exclusion_reason=reason,
+        )
+
+    def vote_counts(self, models: Sequence[str] | None = None) -> dict[str, int]:
+        """Counted (not excluded) votes per model, over both sides; models without votes get 0."""
+        # NOTE: this scans every vote; at millions of votes, cache it or keep running counts.
+        sides = union_all(
+            _counted_votes(BattleRow.model_a.label("model")),
+            _counted_votes(BattleRow.model_b.label("model")),
+        ).subquery()
+        query = select(sides.c.model, func.count()).group_by(sides.c.model)
+        if models is not None:
+            query = query.where(sides.c.model.in_(list(models)))
+        with self._sessions() as session:
+            found = {str(model): int(count) for model, count in session.execute(query)}
+        names = models if models is not None else list(found)
+        return {name: found.get(name, 0) for name in names}
+
+
+def _counted_votes(column: Label[str]) -> Select[str]:
+    """Select one side's model of every vote that counts toward ratings."""
+    query = select(column).join(VoteRow, VoteRow.battle_id == BattleRow.id)
+    return query.where(VoteRow.excluded.is_(False))
+
+
+def check_category(category: str) -> None:
+    if not CATEGORY_PATTERN.match(category):
+        raise UsageError(
+            f"invalid category {category!r}: use lowercase letters, digits and dashes, at most"
+            " 40 characters, such as 'text' or 'image'"
+        )
+
+
+def _load(session: Session, battle_id: str, for_update: bool = False) -> BattleRow:
+    # FOR UPDATE serializes votes on one battle in PostgreSQL; SQLite locks the whole database.
+    battle = session.get(BattleRow, battle_id, with_for_update=for_update)
+    if battle is None:
+        raise BattleNotFoundError(battle_id)
+    return battle
+
+
+def _battle(row: BattleRow) -> Battle:
+    return Battle(
+        id=row.id,
+        model_a=row.model_a,
+        model_b=row.model_b,
+        category=row.category,
+        state=row.state,
+        created_at=as_utc(row.created_at),
+        seed=row.seed,
+    )
