@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from modelvs.catalog.problems import Severity
 from modelvs.cli_catalog import (
     SORT_KEYS,
     benchmark_rows,
+    find_organization,
     model_row,
     print_benchmarks,
     print_model,
@@ -96,7 +98,7 @@ def data_check(state: CliState) -> None:
         click.echo(problem.format(Path.cwd()), err=True)
     summary = (
         f"{len(catalog.models)} models, {len(catalog.variants)} benchmark variants:"
-        f" {len(errors)} errors, {len(problems) - len(errors)} to review"
+        f" {len(errors)} error{'s' * (len(errors) != 1)}, {len(problems) - len(errors)} to review"
     )
     click.echo(summary, err=True)
     if errors:
@@ -156,8 +158,11 @@ def compare_command(
     catalog = state.catalog
     chosen = [catalog.find_model(name) for name in models]
     comparison = compare(catalog, chosen, date)
-    color = output is None and output_format == "text" and sys.stdout.isatty()
-    text = render(comparison, output_format, color=color)
+    terminal = output is None and output_format == "text" and sys.stdout.isatty()
+    # A terminal gets its own width and colour; files and pipes get a fixed width, so the
+    # same --as-of always gives the same bytes.
+    width = shutil.get_terminal_size().columns if terminal else None
+    text = render(comparison, output_format, color=terminal, width=width)
     write_output(text, output)
 
 
@@ -211,6 +216,8 @@ def models_list(
 ) -> None:
     """List every model in the catalog."""
     catalog = state.catalog
+    if organization is not None:
+        organization = find_organization(catalog, organization)
     rows = [
         model_row(catalog, m)
         for m in catalog.models.values()

@@ -1,7 +1,8 @@
 """A pickle cache of the loaded catalog, invalidated by any change to a catalog file.
 
 The fingerprint hashes every file's path and content plus the modelvs version, so an edited,
-added or removed file (or an upgrade) reloads from YAML. Content is hashed rather than
+added or removed file (or an upgrade) reloads from YAML. It also hashes today's date, because
+some checks compare release dates with today. Content is hashed rather than
 modification times, whose coarse resolution could miss two quick edits. The cache lives in
 ``$MODELVS_CACHE_DIR``, else ``$XDG_CACHE_HOME/modelvs``, else ``~/.cache/modelvs``; it is
 private to the user, which is why reading a pickle from it is acceptable.
@@ -9,6 +10,7 @@ private to the user, which is why reading a pickle from it is acceptable.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -18,7 +20,11 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+# Bump when the pickled value or the problems it records change shape or meaning.
+CACHE_FORMAT = 2
+
+REGISTRY_FILES = ("organizations.yaml", "providers.yaml", "benchmarks.yaml")
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def cache_dir() -> Path:
@@ -29,13 +35,26 @@ def cache_dir() -> Path:
     return Path(base) / "modelvs"
 
 
+def model_file_candidates(root: Path) -> list[Path]:
+    """Return every YAML file under ``models/``, including the misnamed ``.yml`` and ``.YAML``.
+
+    The loader reads the ``.yaml`` ones and reports the others, so none is skipped silently.
+    """
+    found = (root / "models").rglob("*")
+    return sorted(p for p in found if p.suffix.lower() in YAML_SUFFIXES and p.is_file())
+
+
 def catalog_files(root: Path) -> list[Path]:
-    files = [root / name for name in ("organizations.yaml", "providers.yaml", "benchmarks.yaml")]
-    return files + sorted((root / "models").rglob("*.yaml"))
+    registries = [root / name for name in REGISTRY_FILES]
+    # A misnamed registry file changes the message shown when the right one is missing.
+    misnamed = [path.with_suffix(".yml") for path in registries]
+    return registries + misnamed + model_file_candidates(root)
 
 
-def fingerprint(root: Path, version: str) -> str:
-    digest = hashlib.blake2b(f"{CACHE_FORMAT}\0{version}\0".encode(), digest_size=20)
+def fingerprint(root: Path, version: str, today: dt.date | None = None) -> str:
+    today = today or dt.date.today()
+    header = f"{CACHE_FORMAT}\0{version}\0{today.isoformat()}\0"
+    digest = hashlib.blake2b(header.encode(), digest_size=20)
     for path in catalog_files(root):
         try:
             content = path.read_bytes()

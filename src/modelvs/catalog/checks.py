@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from modelvs.catalog.catalog import Catalog
-from modelvs.catalog.lines import line_of
+from modelvs.catalog.lines import FieldPath, line_of
 from modelvs.catalog.problems import Problem, Severity, problem_at
 from modelvs.catalog.schema import ConflictingValue, Fact, License, Model, Price, Release, Score
 
@@ -24,25 +26,87 @@ CONTEXT_RATIO_FOR_REVIEW = 4.0
 SIZE_TAG_TOLERANCE = 0.35
 # "17b-16e" (Llama 4) names the active count and the number of experts, not the total.
 SIZE_TAG = re.compile(r"(?:^|-)(\d+(?:\.\d+)?)b(?:-a(\d+(?:\.\d+)?)b)?(?!-\d+e(?:-|$))(?:-|$)")
+# A score of 100 or less on a variant out of 1000 or more was probably copied as a
+# percentage (OCRBench v1 is out of 1000, MME out of 2800).
+LARGE_SCALE_MAX = 1000
+PERCENT_LIKE_MAX = 100
+# Announced models get release dates a few weeks ahead; further than this is likely a typo.
+FUTURE_RELEASE_DAYS = 60
 
 
-def check_catalog(catalog: Catalog, texts: dict[str, str]) -> list[Problem]:
+@dataclass(frozen=True, slots=True)
+class RegistryState:
+    """Which registry files loaded; references into a failed one are not checked."""
+
+    organizations: bool = True
+    providers: bool = True
+    benchmarks: bool = True
+
+
+def check_catalog(
+    catalog: Catalog,
+    texts: dict[str, str],
+    registries: RegistryState | None = None,
+    today: dt.date | None = None,
+) -> list[Problem]:
     """Return every cross-file problem of a loaded catalog."""
+    registries = registries or RegistryState()
+    today = today or dt.date.today()
     problems: list[Problem] = []
     for slug, model in catalog.models.items():
-        problems.extend(_check_model(catalog, model, texts[slug]))
+        problems.extend(_check_model(catalog, model, texts[slug], registries, today))
     problems.extend(_check_unique_names(catalog, texts))
     problems.extend(_check_families(catalog, texts))
+    if catalog.models:
+        problems.extend(_unchecked_references(catalog.root, registries))
     return problems
 
 
-def _check_model(catalog: Catalog, model: Model, text: str) -> Iterator[Problem]:
+def duplicate_ids(
+    path: Path, text: str, ids: Sequence[tuple[FieldPath, str]], kind: str
+) -> Iterator[Problem]:
+    """Report each id of a registry file that an earlier entry already uses."""
+    first: dict[str, FieldPath] = {}
+    for loc, value in ids:
+        if value not in first:
+            first[value] = loc
+            continue
+        yield problem_at(
+            path,
+            text,
+            loc,
+            f"{kind} {value!r} is already used on line {line_of(text, first[value])};"
+            f" every {kind} must be unique, so rename or remove one",
+        )
+
+
+def _unchecked_references(root: Path, registries: RegistryState) -> Iterator[Problem]:
+    """Say once per failed registry file which checks of the model files were skipped."""
+    skipped = [
+        (registries.organizations, "organizations.yaml", "the organizations of models"),
+        (registries.providers, "providers.yaml", "the providers of prices"),
+        (registries.benchmarks, "benchmarks.yaml", "the variants of scores"),
+    ]
+    for loaded, name, checked in skipped:
+        if not loaded:
+            yield Problem(
+                root / name,
+                1,
+                "(file)",
+                f"{checked} were not checked because {name} has errors; fix it and run again",
+                Severity.REVIEW,
+            )
+
+
+def _check_model(
+    catalog: Catalog, model: Model, text: str, registries: RegistryState, today: dt.date
+) -> Iterator[Problem]:
     path = catalog.model_files[model.slug]
 
     expected = f"{model.organization}/{model.slug}.yaml"
     if path.as_posix().endswith(f"models/{expected}") is False:
         yield problem_at(path, text, ["slug"], f"file should be data/models/{expected}; move it")
-    if catalog.organizations and model.organization not in catalog.organizations:
+    if registries.organizations and model.organization not in catalog.organizations:
         yield problem_at(
             path,
             text,
@@ -65,8 +129,26 @@ def _check_model(catalog: Catalog, model: Model, text: str) -> Iterator[Problem]
                 Severity.REVIEW,
             )
 
-    yield from _check_scores(catalog, model, path, text)
-    yield from _check_prices(catalog, model.prices, path, text)
+    if registries.benchmarks:
+        yield from _check_scores(catalog, model, path, text)
+    if registries.providers:
+        yield from _check_prices(catalog, model.prices, path, text)
+    yield from _check_release(model, path, text, today)
+
+
+def _check_release(model: Model, path: Path, text: str, today: dt.date) -> Iterator[Problem]:
+    if model.release is None:
+        return
+    latest = today + dt.timedelta(days=FUTURE_RELEASE_DAYS)
+    if model.release.date > latest:
+        yield Problem(
+            path,
+            line_of(text, ["release", "date"]),
+            "release.date",
+            f"{model.release.date} is more than {FUTURE_RELEASE_DAYS} days after today"
+            f" ({today}); check the year and the source",
+            Severity.REVIEW,
+        )
 
 
 def _source_refs(model: Model) -> list[tuple[list[str | int], str]]:
@@ -110,6 +192,16 @@ def _check_scores(catalog: Catalog, model: Model, path: Path, text: str) -> Iter
                 f"{score.value} is above the variant's maximum {ref.variant.scale_max:g};"
                 " store the raw value on the variant's scale",
             )
+        if ref.variant.scale_max >= LARGE_SCALE_MAX and score.value <= PERCENT_LIKE_MAX:
+            yield Problem(
+                path,
+                line_of(text, ["scores", index, "value"]),
+                f"scores[{index}].value",
+                f"{score.value:g} on {score.variant!r} (out of {ref.variant.scale_max:g})"
+                " looks like a 0-100 value; store the raw value on the variant's"
+                f" 0-{ref.variant.scale_max:g} scale",
+                Severity.REVIEW,
+            )
         if ref.variant.items and score.items and score.items > ref.variant.items:
             yield problem_at(
                 path,
@@ -129,7 +221,7 @@ def _check_prices(
     catalog: Catalog, prices: list[Price], path: Path, text: str
 ) -> Iterator[Problem]:
     for index, price in enumerate(prices):
-        if catalog.providers and price.provider not in catalog.providers:
+        if price.provider not in catalog.providers:
             yield problem_at(
                 path,
                 text,

@@ -5,26 +5,33 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Generic, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from modelvs.catalog.cache import REGISTRY_FILES, model_file_candidates
 from modelvs.catalog.catalog import Catalog, VariantRef
-from modelvs.catalog.checks import check_catalog
+from modelvs.catalog.checks import RegistryState, check_catalog, duplicate_ids
+from modelvs.catalog.lines import FieldPath
 from modelvs.catalog.problems import Problem, Severity, problems_from_validation
 from modelvs.catalog.schema import BenchmarksFile, Model, OrganizationsFile, ProvidersFile
+from modelvs.catalog.yaml_file import read_yaml
 from modelvs.errors import CatalogError
 
 log = logging.getLogger(__name__)
 
 FileModel = TypeVar("FileModel", bound=BaseModel)
 
-try:  # The C loader is about ten times faster; fall back where libyaml is missing.
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+
+@dataclass(frozen=True, slots=True)
+class RegistryFile(Generic[FileModel]):
+    """A registry file: its validated content (None when it has errors) and its text."""
+
+    path: Path
+    content: FileModel | None
+    text: str
 
 
 def default_data_dir() -> Path:
@@ -43,6 +50,8 @@ def read_catalog(root: Path, *, use_cache: bool = True) -> tuple[Catalog, list[P
 
     An unchanged catalog comes from the pickle cache (see ``modelvs.catalog.cache``).
     """
+    if not root.is_dir():
+        return Catalog(root=root), [_missing_folder_problem(root)]
     if not use_cache or os.environ.get("MODELVS_NO_CACHE") == "1":
         return _read_yaml(root)
     from modelvs.catalog.cache import fingerprint, load_cached, store_cached
@@ -66,6 +75,17 @@ def read_catalog(root: Path, *, use_cache: bool = True) -> tuple[Catalog, list[P
     return catalog, problems
 
 
+def _missing_folder_problem(root: Path) -> Problem:
+    state = "is not a folder" if root.exists() else "does not exist"
+    return Problem(
+        root,
+        1,
+        "(folder)",
+        f"the catalog folder {root} {state}; pass --data PATH or set MODELVS_DATA to the"
+        " folder that contains benchmarks.yaml and models/",
+    )
+
+
 def _version() -> str:
     from modelvs.render.html import package_version
 
@@ -77,21 +97,23 @@ def _read_yaml(root: Path) -> tuple[Catalog, list[Problem]]:
     catalog = Catalog(root=root)
     problems: list[Problem] = []
 
-    orgs = _read_file(root / "organizations.yaml", OrganizationsFile, problems)
-    providers = _read_file(root / "providers.yaml", ProvidersFile, problems)
-    benchmarks = _read_file(root / "benchmarks.yaml", BenchmarksFile, problems)
-    if orgs:
-        catalog.organizations = {org.slug: org for org in orgs.organizations}
-    if providers:
-        catalog.providers = {p.slug: p for p in providers.providers}
-    if benchmarks:
-        catalog.benchmarks = {b.slug: b for b in benchmarks.benchmarks}
-        catalog.variants = {
-            v.id: VariantRef(b, v) for b in benchmarks.benchmarks for v in b.variants
-        }
+    orgs_name, providers_name, benchmarks_name = REGISTRY_FILES
+    orgs = _read_registry(root / orgs_name, OrganizationsFile, problems)
+    providers = _read_registry(root / providers_name, ProvidersFile, problems)
+    benchmarks = _read_registry(root / benchmarks_name, BenchmarksFile, problems)
+    _index_organizations(catalog, orgs, problems)
+    _index_providers(catalog, providers, problems)
+    _index_benchmarks(catalog, benchmarks, problems)
 
     texts: dict[str, str] = {}
-    for path in sorted((root / "models").rglob("*.yaml")):
+    for path in model_file_candidates(root):
+        if path.suffix != ".yaml":
+            message = (
+                "model files must end in .yaml, so this file is not read;"
+                f" rename it to {path.stem}.yaml"
+            )
+            problems.append(Problem(path, 1, "(file)", message))
+            continue
         model, text = _read_model(path, problems)
         if model is None:
             continue
@@ -104,10 +126,67 @@ def _read_yaml(root: Path) -> tuple[Catalog, list[Problem]]:
         texts[model.slug] = text
 
     catalog.index_names()
-    problems.extend(check_catalog(catalog, texts))
+    registries = RegistryState(
+        organizations=orgs.content is not None,
+        providers=providers.content is not None,
+        benchmarks=benchmarks.content is not None,
+    )
+    problems.extend(check_catalog(catalog, texts, registries))
     elapsed_ms = (time.perf_counter() - started) * 1000
     log.info("loaded %d models from %s in %.0f ms", len(catalog.models), root, elapsed_ms)
     return catalog, problems
+
+
+def _index_organizations(
+    catalog: Catalog, orgs: RegistryFile[OrganizationsFile], problems: list[Problem]
+) -> None:
+    if orgs.content is None:
+        return
+    entries = orgs.content.organizations
+    ids: list[tuple[FieldPath, str]] = [
+        (["organizations", i, "slug"], org.slug) for i, org in enumerate(entries)
+    ]
+    problems.extend(duplicate_ids(orgs.path, orgs.text, ids, "organization slug"))
+    for org in entries:
+        catalog.organizations.setdefault(org.slug, org)
+
+
+def _index_providers(
+    catalog: Catalog, providers: RegistryFile[ProvidersFile], problems: list[Problem]
+) -> None:
+    if providers.content is None:
+        return
+    entries = providers.content.providers
+    ids: list[tuple[FieldPath, str]] = [
+        (["providers", i, "slug"], provider.slug) for i, provider in enumerate(entries)
+    ]
+    problems.extend(duplicate_ids(providers.path, providers.text, ids, "provider slug"))
+    for provider in entries:
+        catalog.providers.setdefault(provider.slug, provider)
+
+
+def _index_benchmarks(
+    catalog: Catalog, benchmarks: RegistryFile[BenchmarksFile], problems: list[Problem]
+) -> None:
+    if benchmarks.content is None:
+        return
+    entries = benchmarks.content.benchmarks
+    slugs: list[tuple[FieldPath, str]] = [
+        (["benchmarks", i, "slug"], bench.slug) for i, bench in enumerate(entries)
+    ]
+    problems.extend(duplicate_ids(benchmarks.path, benchmarks.text, slugs, "benchmark slug"))
+    variant_ids: list[tuple[FieldPath, str]] = [
+        (["benchmarks", i, "variants", j, "id"], variant.id)
+        for i, bench in enumerate(entries)
+        for j, variant in enumerate(bench.variants)
+    ]
+    problems.extend(duplicate_ids(benchmarks.path, benchmarks.text, variant_ids, "variant id"))
+
+    # The first definition wins, matching the line the duplicate problems point to.
+    for bench in entries:
+        catalog.benchmarks.setdefault(bench.slug, bench)
+        for variant in bench.variants:
+            catalog.variants.setdefault(variant.id, VariantRef(bench, variant))
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
@@ -120,47 +199,38 @@ def load_catalog(root: Path | None = None) -> Catalog:
     return catalog
 
 
-def _parse(path: Path, problems: list[Problem]) -> tuple[Any, str] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path, 1, "(file)", f"cannot be read: {exc}"))
-        return None
-    try:
-        return yaml.load(text, Loader=_Loader), text
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(path, line, "(file)", f"invalid YAML: {reason}; fix the syntax"))
-        return None
-
-
-def _read_file(path: Path, schema: type[FileModel], problems: list[Problem]) -> FileModel | None:
+def _read_registry(
+    path: Path, schema: type[FileModel], problems: list[Problem]
+) -> RegistryFile[FileModel]:
     if not path.exists():
-        problems.append(Problem(path, 1, "(file)", "missing; every catalog needs this file"))
-        return None
-    parsed = _parse(path, problems)
+        misnamed = path.with_suffix(".yml")
+        if misnamed.exists():
+            message = f"missing; found {misnamed.name}, rename it to {path.name}"
+            problems.append(Problem(path, 1, "(file)", message))
+        else:
+            problems.append(Problem(path, 1, "(file)", "missing; every catalog needs this file"))
+        return RegistryFile(path, None, "")
+    parsed = read_yaml(path, problems)
     if parsed is None:
-        return None
-    data, text = parsed
+        return RegistryFile(path, None, "")
     try:
-        return schema.model_validate(data)
+        return RegistryFile(path, schema.model_validate(parsed.data), parsed.text)
     except ValidationError as exc:
-        problems.extend(problems_from_validation(path, text, exc))
-        return None
+        problems.extend(problems_from_validation(path, parsed.text, exc))
+        return RegistryFile(path, None, parsed.text)
 
 
 def _read_model(path: Path, problems: list[Problem]) -> tuple[Model | None, str]:
-    parsed = _parse(path, problems)
+    parsed = read_yaml(path, problems)
     if parsed is None:
         return None, ""
-    data, text = parsed
-    if not isinstance(data, dict):
-        problems.append(Problem(path, 1, "(file)", "a model file must be a YAML mapping"))
-        return None, text
+    if not isinstance(parsed.data, dict):
+        problems.append(
+            Problem(path, 1, "(file)", "must be a mapping of model fields (slug: ..., name: ...)")
+        )
+        return None, parsed.text
     try:
-        return Model.model_validate(data), text
+        return Model.model_validate(parsed.data), parsed.text
     except ValidationError as exc:
-        problems.extend(problems_from_validation(path, text, exc))
-        return None, text
+        problems.extend(problems_from_validation(path, parsed.text, exc))
+        return None, parsed.text

@@ -12,7 +12,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
 
 T = TypeVar("T")
 
@@ -21,11 +29,29 @@ VARIANT_PATTERN = r"^[a-z0-9][a-z0-9.\-]*(/[a-z0-9][a-z0-9.\-]*)*$"
 PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
+# Comparison URLs join two model slugs with this separator: /compare/A-vs-B.
+PAIR_SEPARATOR = "-vs-"
+
+# Bounds that catch typos such as a missing decimal point; no real value comes near them.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DATE = dt.date(2100, 1, 1)
+MAX_PRICE_USD_PER_MTOK = 10_000
+MAX_ITEMS = 100_000_000
+MAX_TOKENS = 1_000_000_000
+
+CatalogDate = Annotated[dt.date, Field(ge=EARLIEST_DATE, lt=LATEST_DATE)]
+PriceUsdPerMtok = Annotated[float, Field(gt=0, lt=MAX_PRICE_USD_PER_MTOK, allow_inf_nan=False)]
+ItemCount = Annotated[int, Field(gt=0, lt=MAX_ITEMS)]
 
 
 def _check_partial_date(value: str) -> str:
     if not PARTIAL_DATE.match(value):
         raise ValueError(f"{value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    year = int(value[:4])
+    if not EARLIEST_DATE.year <= year < LATEST_DATE.year:
+        raise ValueError(
+            f"year {year} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year - 1}; check it"
+        )
     return value
 
 
@@ -50,7 +76,7 @@ class Source(Strict):
     url: HttpUrl
     title: str = Field(min_length=1, max_length=300)
     kind: SourceKind
-    retrieved: dt.date
+    retrieved: CatalogDate
     publisher: str | None = Field(
         default=None,
         description="Who published the source when it differs from the model's organization.",
@@ -80,7 +106,7 @@ class ReleaseKind(StrEnum):
 class Release(Strict):
     """First public availability and what it was."""
 
-    date: dt.date
+    date: CatalogDate
     marks: ReleaseKind
     source: str
     note: str | None = Field(default=None, max_length=500)
@@ -97,7 +123,7 @@ class BillionsFact(Fact[Annotated[float, Field(gt=0, lt=100_000)]]):
     """A parameter count in billions."""
 
 
-class TokensFact(Fact[Annotated[int, Field(gt=0)]]):
+class TokensFact(Fact[Annotated[int, Field(gt=0, lt=MAX_TOKENS)]]):
     """A token count."""
 
 
@@ -192,13 +218,15 @@ class Score(Strict):
     """One value on one benchmark variant, on the variant's own scale."""
 
     variant: str = Field(pattern=VARIANT_PATTERN)
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, allow_inf_nan=False)
     setting: Setting = Setting()
     source: str
-    items: int | None = Field(
-        default=None, gt=0, description="Items actually evaluated when fewer than the variant's."
+    items: ItemCount | None = Field(
+        default=None, description="Items actually evaluated when fewer than the variant's."
     )
-    stderr: float | None = Field(default=None, ge=0, description="Standard error, same scale.")
+    stderr: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="Standard error, same scale."
+    )
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -213,9 +241,9 @@ class Price(Strict):
 
     provider: Slug
     state: PriceState = PriceState.PAID
-    input_usd_per_mtok: float | None = Field(default=None, gt=0)
-    output_usd_per_mtok: float | None = Field(default=None, gt=0)
-    date: dt.date
+    input_usd_per_mtok: PriceUsdPerMtok | None = None
+    output_usd_per_mtok: PriceUsdPerMtok | None = None
+    date: CatalogDate
     source: str
     note: str | None = Field(default=None, max_length=500)
 
@@ -259,6 +287,17 @@ class Model(Strict):
     scores: list[Score] = []
     prices: list[Price] = []
 
+    @field_validator("slug")
+    @classmethod
+    def _slug_fits_compare_urls(cls, slug: str) -> str:
+        # "a-vs" would make "/compare/a-vs-vs-b" split as "a" and "vs-b".
+        if PAIR_SEPARATOR in slug or slug.endswith(PAIR_SEPARATOR.rstrip("-")):
+            raise ValueError(
+                f"{slug!r} contains {PAIR_SEPARATOR!r} or ends in '-vs', which breaks comparison"
+                " URLs (/compare/A-vs-B); rename it, for example with 'versus'"
+            )
+        return slug
+
     @model_validator(mode="after")
     def _moe_active_not_total(self) -> Model:
         total = self.parameters.total_billions.value
@@ -299,9 +338,11 @@ class Variant(Strict):
     language: str | None = None
     subset: str | None = None
     metric: str
-    scale_max: float = Field(gt=0, description="Maximum raw value: 100, 1000 for OCRBench v1.")
+    scale_max: float = Field(
+        gt=0, allow_inf_nan=False, description="Maximum raw value: 100, 1000 for OCRBench v1."
+    )
     direction: Direction = Direction.HIGHER
-    items: int | None = Field(default=None, gt=0)
+    items: ItemCount | None = None
     items_source: HttpUrl | None = None
     per_item_mean: bool = Field(
         default=True,
