@@ -249,3 +249,28 @@ def test_token_format(count: int, expected: str) -> None:
 )
 def test_usd_format(value: float, expected: str) -> None:
     assert usd(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "stderr", "variant_items"),
+    [(200, None, 1500), (200, 0.9, 1500), (200, None, None)],
+)
+def test_partial_runs_kept_out_of_verdict(
+    items: int, stderr: float | None, variant_items: int | None
+) -> None:
+    from modelvs.catalog.schema import Score, Variant
+    from modelvs.compare.benchmarks import _difference
+
+    variant = Variant(
+        id="mmstar",
+        metric="accuracy",
+        scale_max=100,
+        items=variant_items,
+        items_source="https://example.org/items" if variant_items else None,
+    )
+    partial = Score(variant="mmstar", value=70.0, source="card", items=items, stderr=stderr)
+    full = Score(variant="mmstar", value=50.0, source="card", stderr=stderr)
+    difference, method, counted = _difference(variant, partial, full)
+    assert difference is not None
+    assert counted is False
+    assert "kept out of the verdict" in method

@@ -245,27 +245,36 @@ def _difference(
         return None, f"no interval: {variant.metric} is not a mean of per-item results", False
 
     p_a, p_b = score_a.value / variant.scale_max, score_b.value / variant.scale_max
+    partial = _partial_run(variant, score_a, score_b)
     if score_a.stderr is not None and score_b.stderr is not None:
         scale = variant.scale_max
         diff = stderr_difference(p_a - p_b, score_a.stderr / scale, score_b.stderr / scale)
-        return diff, "95% interval from the published standard errors", True
-
-    items_a = score_a.items or variant.items
-    items_b = score_b.items or variant.items
-    if items_a is None or items_b is None:
-        return None, "no interval: the variant's item count is not published", False
-
-    diff = binomial_difference(p_a, p_b, items_a, items_b)
-    partial = [
-        s.items for s in (score_a, score_b) if s.items and variant.items and s.items < variant.items
-    ]
+        method = "95% interval from the published standard errors"
+    else:
+        items_a = score_a.items or variant.items
+        items_b = score_b.items or variant.items
+        if items_a is None or items_b is None:
+            return None, "no interval: the variant's item count is not published", False
+        diff = binomial_difference(p_a, p_b, items_a, items_b)
+        method = f"binomial 95% interval on {min(items_a, items_b):,} items"
     if partial:
-        method = (
-            f"binomial 95% interval; a run covered only {min(partial)} of {variant.items}"
-            " items, so it is kept out of the verdict"
-        )
-        return diff, method, False
-    return diff, f"binomial 95% interval on {items_a:,} items", True
+        return diff, f"{method}; {partial}, so it is kept out of the verdict", False
+    return diff, method, True
+
+
+def _partial_run(variant: Variant, score_a: Score, score_b: Score) -> str | None:
+    """Why a score covers less than the whole variant, or None when both cover all of it."""
+    for score in (score_a, score_b):
+        if score.items is None:
+            continue
+        if variant.items is None:
+            return (
+                f"a run reports {score.items:,} items but the variant's full count is not"
+                " published, so it may be partial"
+            )
+        if score.items < variant.items:
+            return f"a run covered only {score.items:,} of {variant.items:,} items"
+    return None
 
 
 def _different_variants(

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.schema import Direction, LicenseCategory, Model, Score, Variant
-from modelvs.compare.benchmarks import is_unspecified, score_value
+from modelvs.compare.benchmarks import describe_setting, is_unspecified, score_value
 from modelvs.compare.facts import ranked
 from modelvs.compare.model import ScoreValue
 from modelvs.compare.pricing import price_line
@@ -48,6 +48,7 @@ class Leaderboard(BaseModel):
     scale_max: float
     direction: str
     items: int | None
+    # True when every row is on a named split and was obtained with the same setting.
     comparable: bool
     note: str
     filters: LeaderboardFilters
@@ -78,12 +79,20 @@ def leaderboard(catalog: Catalog, variant_id: str, filters: LeaderboardFilters) 
         if score.value != previous:
             rank, previous = position, score.value
         rows.append(_row(catalog, model, score, rank, ref.variant))
-    note = (
-        "The sources do not name the split or metric, so these scores may not be comparable"
-        " with each other."
-        if is_unspecified(ref.variant)
-        else "Scores come from different sources and settings; see each score's setting."
-    )
+    settings = {describe_setting(score.setting) for _, score in entries}
+    same_setting = len(settings) <= 1
+    if is_unspecified(ref.variant):
+        note = (
+            "The sources do not name the split or metric, so these scores may not be comparable"
+            " with each other."
+        )
+    elif not same_setting:
+        note = (
+            "The scores were obtained with different settings (see each row), so the order is"
+            " only indicative; ranks sort raw values and do not test significance."
+        )
+    else:
+        note = "Ranks sort raw values and do not test significance; compare the intervals."
     return Leaderboard(
         variant=variant_id,
         benchmark=ref.benchmark.name,
@@ -92,7 +101,7 @@ def leaderboard(catalog: Catalog, variant_id: str, filters: LeaderboardFilters) 
         scale_max=ref.variant.scale_max,
         direction=ref.variant.direction.value,
         items=ref.variant.items,
-        comparable=not is_unspecified(ref.variant),
+        comparable=not is_unspecified(ref.variant) and same_setting,
         note=note,
         filters=filters,
         rows=rows,

@@ -15,12 +15,13 @@ RATIO_OUTPUT = 1
 
 
 def latest_prices(model: Model) -> list[Price]:
-    """The newest price of each provider."""
-    latest: dict[str, Price] = {}
+    """The newest price of each provider and state (a provider may list a paid and a free tier)."""
+    latest: dict[tuple[str, str], Price] = {}
     for price in model.prices:
-        current = latest.get(price.provider)
+        key = (price.provider, price.state.value)
+        current = latest.get(key)
         if current is None or price.date > current.date:
-            latest[price.provider] = price
+            latest[key] = price
     return list(latest.values())
 
 
