@@ -301,3 +301,7 @@ cli.add_command(export)
 from modelvs.cli_arena import arena  # noqa: E402
 
 cli.add_command(arena)
+
+from modelvs.cli_import import import_group  # noqa: E402
+
+cli.add_command(import_group)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -14,8 +15,23 @@ from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.schema import Model
 from modelvs.compare.facts import NOT_PUBLISHED, billions, ranked, tokens
 from modelvs.compare.size import active_count
+from modelvs.errors import UsageError
 
 SORT_KEYS = ("name", "release", "total-params", "context")
+
+
+def find_organization(catalog: Catalog, name: str) -> str:
+    """The slug of the organization named by slug, name or alias (case-insensitive)."""
+    wanted = name.strip().casefold()
+    for org in catalog.organizations.values():
+        if wanted in {
+            org.slug.casefold(),
+            org.name.casefold(),
+            *(a.casefold() for a in org.aliases),
+        }:
+            return org.slug
+    known = ", ".join(sorted(catalog.organizations))
+    raise UsageError(f"unknown organization {name!r}; use one of: {known}")
 
 
 def model_row(catalog: Catalog, model: Model) -> dict[str, Any]:
@@ -70,7 +86,9 @@ def print_models(rows: list[dict[str, Any]], output_format: str) -> None:
         "open weights",
     ):
         table.add_column(
-            header, justify="right" if header in ("total", "active", "context") else "left"
+            header,
+            justify="right" if header in ("total", "active", "context") else "left",
+            overflow="fold",
         )
     for row in rows:
         table.add_row(
@@ -83,7 +101,13 @@ def print_models(rows: list[dict[str, Any]], output_format: str) -> None:
             tokens(row["context_tokens"]) if row["context_tokens"] else NOT_PUBLISHED,
             {True: "yes", False: "no", None: NOT_PUBLISHED}[row["open_weights"]],
         )
-    Console(width=160, highlight=False).print(table)
+    _console(160).print(table)
+
+
+def _console(width_when_piped: int) -> Console:
+    """A terminal uses its own width; pipes and files get a fixed one, so output is stable."""
+    width = None if sys.stdout.isatty() else width_when_piped
+    return Console(width=width, highlight=False, markup=False, emoji=False)
 
 
 def _billions(value: float | None) -> str:
@@ -96,7 +120,7 @@ def print_model(catalog: Catalog, model: Model, output_format: str) -> None:
         data["file"] = str(catalog.model_files[model.slug])
         click.echo(json.dumps(data, indent=2))
         return
-    console = Console(width=120, highlight=False, markup=False)
+    console = _console(120)
     console.print(f"{model.name} ({model.slug})", style="bold")
     row = model_row(catalog, model)
     for key, value in row.items():
@@ -155,4 +179,4 @@ def print_benchmarks(rows: list[dict[str, Any]], output_format: str) -> None:
             str(row["items"] or NOT_PUBLISHED),
             str(row["scores"]),
         )
-    Console(width=160, highlight=False, markup=False).print(table)
+    _console(160).print(table)
