@@ -10,7 +10,7 @@ import pytest
 from modelvs.catalog.load import load_catalog
 from modelvs.web.app import create_app
 
-from .conftest import ARTIFACTS, AS_OF, REAL_CATALOG
+from .conftest import ARTIFACTS, AS_OF, REAL_CATALOG, temporary_database
 from .web_server import serving
 
 SEED = "/compare/deepseek-vl2-small-vs-qwen3-vl-4b-instruct"
@@ -18,7 +18,9 @@ SEED = "/compare/deepseek-vl2-small-vs-qwen3-vl-4b-instruct"
 
 @pytest.fixture(scope="module")
 def site_url() -> Iterator[str]:
-    with serving(create_app(load_catalog(REAL_CATALOG), as_of=AS_OF)) as url:
+    with serving(
+        create_app(load_catalog(REAL_CATALOG), as_of=AS_OF, database_url=temporary_database())
+    ) as url:
         yield url
 
 

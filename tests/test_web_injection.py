@@ -11,7 +11,7 @@ import pytest
 from modelvs.catalog.catalog import Catalog
 from modelvs.web.app import create_app
 
-from .conftest import AS_OF
+from .conftest import AS_OF, temporary_database
 from .web_server import serving
 
 PAYLOAD = "<script>alert('query')</script>"
@@ -36,7 +36,7 @@ PATHS = [
 
 @pytest.fixture(scope="module")
 def hostile_url(catalog: Catalog) -> Iterator[str]:
-    with serving(create_app(catalog, as_of=AS_OF)) as url:
+    with serving(create_app(catalog, as_of=AS_OF, database_url=temporary_database())) as url:
         yield url
 
 

@@ -10,12 +10,14 @@ from fastapi.testclient import TestClient
 from modelvs.catalog.catalog import Catalog
 from modelvs.web.app import create_app
 
-from .conftest import AS_OF
+from .conftest import AS_OF, temporary_database
 
 
 @pytest.fixture(scope="module")
 def client(catalog: Catalog) -> Iterator[TestClient]:
-    with TestClient(create_app(catalog, as_of=AS_OF), follow_redirects=False) as test_client:
+    with TestClient(
+        create_app(catalog, as_of=AS_OF, database_url=temporary_database()), follow_redirects=False
+    ) as test_client:
         yield test_client
 
 
@@ -199,7 +201,7 @@ def test_page_cache_replays_without_router(
         return real_site_of(request)
 
     monkeypatch.setattr(pages, "site_of", counting_site_of)
-    with TestClient(create_app(catalog, as_of=AS_OF)) as client:
+    with TestClient(create_app(catalog, as_of=AS_OF, database_url=temporary_database())) as client:
         first = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b")
         second = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b")
         cached_304 = client.get(
@@ -215,3 +217,27 @@ def test_page_cache_replays_without_router(
     # The page went through the router once; the unknown-model error went through twice.
     assert calls.count("/compare/alpha-moe-16b-a3b-vs-beta-4b") == 1
     assert calls.count("/compare/beta-4-vs-gamma-api") == 2
+
+
+def test_head_and_security_headers(client: TestClient) -> None:
+    head = client.head("/compare/alpha-moe-16b-a3b-vs-beta-4b")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"]
+    assert head.headers["x-content-type-options"] == "nosniff"
+    assert "script-src 'self'" in head.headers["content-security-policy"]
+    star = client.get("/compare/alpha-moe-16b-a3b-vs-beta-4b", headers={"If-None-Match": "*"})
+    assert star.status_code == 304
+
+
+def test_openapi_documents_400_not_422(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    for path in document["paths"].values():
+        for operation in path.values():
+            assert "422" not in operation["responses"]
+
+
+def test_api_unknown_model_points_to_api(client: TestClient) -> None:
+    body = client.get("/api/v1/models/beta-4").json()
+    assert "did you mean beta-4b" in body["error"]
+    assert "/api/v1/models" in body["error"]

@@ -9,9 +9,9 @@ from schemathesis.checks import not_a_server_error
 from modelvs.catalog.load import load_catalog
 from modelvs.web.app import create_app
 
-from .conftest import AS_OF, FIXTURE_CATALOG
+from .conftest import AS_OF, FIXTURE_CATALOG, temporary_database
 
-app = create_app(load_catalog(FIXTURE_CATALOG), as_of=AS_OF)
+app = create_app(load_catalog(FIXTURE_CATALOG), as_of=AS_OF, database_url=temporary_database())
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
 
 

@@ -297,7 +297,9 @@ from modelvs.cli_web import export, serve  # noqa: E402
 
 cli.add_command(serve)
 cli.add_command(export)
+from modelvs.cli_runs import add_run_commands  # noqa: E402
 
+add_run_commands(cli)
 from modelvs.cli_arena import arena  # noqa: E402
 
 cli.add_command(arena)

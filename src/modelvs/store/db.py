@@ -43,11 +43,14 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN instead of the sqlite3 module.
+    connection.isolation_level = None
     cursor = connection.cursor()
     # WAL lets readers run beside one writer; synchronous=NORMAL in WAL mode keeps every
     # committed transaction across a process kill (only an OS crash can lose the last ones).
@@ -73,3 +76,10 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision of every migration branch."""
     command.upgrade(alembic_config(engine), "heads")
     log.info("database schema at the newest revision: %s", engine.url.render_as_string())
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads and then writes must upgrade its lock, and two of them
+    # can block each other until the busy timeout. BEGIN IMMEDIATE takes the write lock first,
+    # so concurrent writers queue instead (readers still run beside them in WAL mode).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -121,7 +121,7 @@ def leaderboard_route(
 
 def comparison_body(site: Site, slugs: list[str]) -> Rendered:
     return site.pages.get_or_create(
-        ("api-compare", site.as_of().isoformat(), *slugs),
+        ("api-compare", site.version(), *slugs),
         lambda: rendered(site.comparison(slugs).model_dump_json(), JSON_TYPE),
     )
 

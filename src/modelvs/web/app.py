@@ -12,14 +12,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from modelvs.arena.service import ArenaService
 from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.load import load_catalog
 from modelvs.errors import ModelvsError
 from modelvs.render.html import package_version
-from modelvs.web import api, pages, views
+from modelvs.store.db import make_engine, upgrade
+from modelvs.web import api, arena_pages, pages, views
+from modelvs.web.arena_pages import Arena, default_limiter
+from modelvs.web.identity import load_secret_key
 from modelvs.web.page_cache import PageCache
 from modelvs.web.responses import cached_response, error_response, modelvs_error
 from modelvs.web.site import Site, rendered
+from modelvs.web.site_data import SiteData
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +34,16 @@ def create_app(
     *,
     data_dir: Path | None = None,
     as_of: dt.date | None = None,
+    database_url: str | None = None,
 ) -> FastAPI:
-    """Build the app for ``catalog`` (or the catalog in ``data_dir``)."""
+    """Build the app for ``catalog`` (or the catalog in ``data_dir``).
+
+    ``database_url`` defaults to ``$MODELVS_DATABASE_URL``, else the embedded SQLite file; the
+    schema is migrated to the newest revision before the app serves.
+    """
     catalog = catalog or load_catalog(data_dir)
+    engine = make_engine(database_url)
+    upgrade(engine)
     app = FastAPI(
         title="modelvs",
         version=package_version(),
@@ -40,13 +52,21 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    site = Site(catalog, as_of)
+    site = Site(catalog, as_of, SiteData(engine))
     app.state.site = site
-    app.add_middleware(PageCache, version=lambda: site.as_of().isoformat())
+    app.state.engine = engine
+    app.add_middleware(PageCache, version=site.version)
+    app.state.arena = Arena(
+        service=ArenaService(engine, catalog, load_secret_key()),
+        key=load_secret_key(),
+        limiter=default_limiter(),
+    )
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(arena_pages.router)
     _add_assets(app)
     _add_error_handlers(app)
+    document_errors(app)
     log.info("site ready with %d models", len(catalog.models))
     return app
 
@@ -70,6 +90,27 @@ def _add_assets(app: FastAPI) -> None:
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+
+def document_errors(app: FastAPI) -> None:
+    """Describe invalid requests as the 400 error shape they get, not FastAPI's default 422."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    operation.get("responses", {}).pop("422", None)
+            components = schema.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_error_handlers(app: FastAPI) -> None:

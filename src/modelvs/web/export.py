@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from modelvs.catalog.load import load_catalog
 from modelvs.compare.leaderboard import LeaderboardFilters, leaderboard
+from modelvs.errors import UsageError
 from modelvs.web import views
 from modelvs.web.api import models_body
 from modelvs.web.site import Site, pair_path
@@ -43,7 +45,8 @@ def export_site(data_dir: Path, out_dir: Path, as_of: dt.date, *, jobs: int = 0)
     """Write every page and JSON file of the site under ``out_dir``."""
     started = time.perf_counter()
     site = Site(load_catalog(data_dir), as_of)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    site.static = True
+    _prepare(out_dir)
 
     files = _write_site_pages(site, out_dir)
     slugs = sorted(site.catalog.models)
@@ -53,6 +56,37 @@ def export_site(data_dir: Path, out_dir: Path, as_of: dt.date, *, jobs: int = 0)
     seconds = time.perf_counter() - started
     log.info("exported %d files, %d pairs, to %s in %.1f s", files, len(pairs), out_dir, seconds)
     return ExportSummary(files=files, pairs=len(pairs), seconds=seconds)
+
+
+MARKER = ".modelvs-export"
+
+
+def _prepare(out_dir: Path) -> None:
+    """Empty a previous export, so no stale page survives; refuse any other non-empty folder."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not (out_dir / MARKER).exists():
+            raise UsageError(
+                f"{out_dir} is not empty and holds no earlier modelvs export; choose an empty"
+                " or new folder"
+            )
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MARKER).write_text(
+        "written by modelvs export; the next export replaces this folder\n"
+    )
+
+
+def _openapi() -> bytes:
+    from fastapi import FastAPI
+
+    from modelvs.render.html import package_version
+    from modelvs.web import api
+    from modelvs.web.app import document_errors
+
+    app = FastAPI(title="modelvs", version=package_version(), openapi_url="/api/v1/openapi.json")
+    app.include_router(api.router)
+    document_errors(app)
+    return json.dumps(app.openapi()).encode()
 
 
 def _write(out_dir: Path, relative: str, body: bytes) -> None:
@@ -72,6 +106,7 @@ def _write_site_pages(site: Site, out_dir: Path) -> int:
         ("static/app.js", views.script().encode()),
         ("search.json", json.dumps(views.search_index(site)).encode()),
         ("api/v1/models.json", models_body(site).body),
+        ("api/v1/openapi.json", _openapi()),
         (
             "api/v1/benchmarks.json",
             json.dumps([b.model_dump(mode="json") for b in catalog.benchmarks.values()]).encode(),

@@ -33,7 +33,7 @@ def home(request: Request) -> Response:
     site = site_of(request)
     return cached_response(
         request,
-        site.pages.get_or_create(("home", site.as_of().isoformat()), lambda: views.home_page(site)),
+        site.pages.get_or_create(("home", site.version()), lambda: views.home_page(site)),
     )
 
 
@@ -52,7 +52,7 @@ def model(request: Request, slug: str) -> Response:
     return cached_response(
         request,
         site.pages.get_or_create(
-            ("model", site.as_of().isoformat(), slug), lambda: views.model_page(site, found)
+            ("model", site.version(), slug), lambda: views.model_page(site, found)
         ),
     )
 
@@ -77,7 +77,7 @@ def compare_query(
     if request.url.query != f"models={','.join(slugs)}":
         return RedirectResponse(canonical, status_code=301)
     page = site.pages.get_or_create(
-        ("compare", site.as_of().isoformat(), *slugs),
+        ("compare", site.version(), *slugs),
         lambda: views.compare_page(site, slugs, canonical),
     )
     return cached_response(request, page)
@@ -92,7 +92,7 @@ def compare_pair(request: Request, pair: str) -> Response:
         return RedirectResponse(canonical, status_code=301)
     ordered = sorted(slugs)
     page = site.pages.get_or_create(
-        ("compare", site.as_of().isoformat(), *ordered),
+        ("compare", site.version(), *ordered),
         lambda: views.compare_page(site, ordered, canonical),
     )
     return cached_response(request, page)
@@ -104,7 +104,7 @@ def benchmarks(request: Request) -> Response:
     return cached_response(
         request,
         site.pages.get_or_create(
-            ("benchmarks", site.as_of().isoformat()), lambda: views.benchmarks_page(site)
+            ("benchmarks", site.version()), lambda: views.benchmarks_page(site)
         ),
     )
 
@@ -160,7 +160,7 @@ def methodology(request: Request) -> Response:
     return cached_response(
         request,
         site.pages.get_or_create(
-            ("methodology", site.as_of().isoformat()), lambda: views.methodology_page(site)
+            ("methodology", site.version()), lambda: views.methodology_page(site)
         ),
     )
 

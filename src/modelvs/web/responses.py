@@ -50,5 +50,8 @@ def not_found(request: Request, message: str) -> Response:
 
 def modelvs_error(request: Request, exc: ModelvsError) -> Response:
     if isinstance(exc, UnknownModelError):
-        return error_response(request, 404, str(exc), suggestions=exc.suggestions)
+        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
+        where = "/api/v1/models" if wants_json(request) else "/models"
+        message = f"unknown model {exc.name!r}: {hint}see {where} for every model"
+        return error_response(request, 404, message, suggestions=exc.suggestions)
     return error_response(request, exc.http_status, str(exc))

@@ -16,6 +16,7 @@ from modelvs.catalog.schema import Model
 from modelvs.compare.build import compare
 from modelvs.compare.model import Comparison
 from modelvs.errors import UsageError
+from modelvs.web.site_data import SiteData
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -64,12 +65,30 @@ def pair_path(slugs: Sequence[str]) -> str:
     return f"/compare/{a}{PAIR_SEPARATOR}{b}"
 
 
+# Suggested pairs are at most this far apart in total parameters (or both unknown).
+MAX_SIZE_RATIO = 3.0
+
+
+def _similar_size(a: Model, b: Model) -> bool:
+    total_a = a.parameters.total_billions.value
+    total_b = b.parameters.total_billions.value
+    if total_a is None or total_b is None:
+        return total_a is None and total_b is None
+    return max(total_a, total_b) / min(total_a, total_b) <= MAX_SIZE_RATIO
+
+
 class Site:
     """Everything a request needs; one instance per process."""
 
-    def __init__(self, catalog: Catalog, as_of: dt.date | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, as_of: dt.date | None = None, data: SiteData | None = None
+    ) -> None:
         self.catalog = catalog
         self.fixed_as_of = as_of
+        # Without a database (the static export), arena and outputs sections stay empty.
+        self.data = data
+        # A static export has no server for forms, so pages leave out "report" links.
+        self.static = False
         self.pages: LruCache[tuple[str, ...], Rendered] = LruCache(4096)
         self.comparisons: LruCache[tuple[str, ...], Comparison] = LruCache(4096)
         self._suggested: list[tuple[str, str]] | None = None
@@ -84,11 +103,28 @@ class Site:
             raise UsageError("a comparison needs different models; a model is listed twice")
         return models
 
+    def version(self) -> str:
+        """Changes whenever a page may change: the date, a new vote or a new output."""
+        data_version = self.data.version() if self.data else "-"
+        return f"{self.as_of().isoformat()}/{data_version}"
+
     def comparison(self, slugs: Sequence[str]) -> Comparison:
         as_of = self.as_of()
-        key = (as_of.isoformat(), *slugs)
+        key = (self.version(), *slugs)
         models = [self.catalog.models[slug] for slug in slugs]
-        return self.comparisons.get_or_create(key, lambda: compare(self.catalog, models, as_of))
+
+        def build() -> Comparison:
+            if self.data is None:
+                return compare(self.catalog, models, as_of)
+            return compare(
+                self.catalog,
+                models,
+                as_of,
+                arena=self.data.arena_section(slugs),
+                outputs=self.data.outputs_section(slugs),
+            )
+
+        return self.comparisons.get_or_create(key, build)
 
     def split_pair(self, pair: str) -> list[str]:
         """``"a-vs-b"`` -> ``["a", "b"]``; slugs never contain the separator."""
@@ -108,7 +144,7 @@ class Site:
         return dated[:count]
 
     def suggested_pairs(self, count: int = 8) -> list[tuple[str, str]]:
-        """Pairs from different organizations with the most comparable evidence.
+        """Pairs from different organizations and of similar size with the most evidence.
 
         Each model appears in at most one suggested pair, so the list covers more models.
         """
@@ -122,7 +158,7 @@ class Site:
         scored = []
         models = sorted(self.catalog.models.values(), key=lambda m: m.slug)
         for a, b in itertools.combinations(models, 2):
-            if a.organization == b.organization:
+            if a.organization == b.organization or not _similar_size(a, b):
                 continue
             verdict = compare_pair(self.catalog, a, b).verdict
             if verdict.tested:

@@ -54,12 +54,16 @@ def stylesheet() -> str:
 
 
 @cache
-def nav() -> Markup:
-    return Markup(environment().get_template("_nav.html.j2").render())
+def nav(static: bool = False) -> Markup:
+    return Markup(environment().get_template("_nav.html.j2").render(static=static))
 
 
 def page(site: Site, template: str, **context: Any) -> Rendered:
-    html = environment().get_template(template).render(as_of=site.as_of(), **context)
+    html = (
+        environment()
+        .get_template(template)
+        .render(as_of=site.as_of(), static=site.static, **context)
+    )
     return rendered(html, HTML)
 
 
@@ -67,11 +71,11 @@ def compare_page(site: Site, slugs: list[str], canonical: str) -> Rendered:
     comparison = site.comparison(slugs)
     html = render_html(
         comparison,
-        nav=nav(),
+        nav=nav(site.static),
         canonical=canonical,
         stylesheet="/static/app.css",
         script="/static/app.js",
-        report_url="/report",
+        report_url=None if site.static else "/report",
     )
     return rendered(html, HTML)
 
@@ -135,6 +139,7 @@ def model_page(site: Site, model: Model) -> Rendered:
         scores=scores,
         siblings=site.siblings(model),
         competitors=site.competitors(model),
+        report=not site.static,
     )
 
 

@@ -81,14 +81,25 @@ function attachAutocomplete(input) {
   input.addEventListener("blur", () => { list.hidden = true; });
 }
 
+function resolveSlug(index, typed) {
+  const wanted = typed.trim().toLowerCase();
+  for (const entry of index) {
+    const names = [entry.slug, entry.name, ...entry.aliases].map((n) => n.toLowerCase());
+    if (names.includes(wanted)) return entry.slug;
+  }
+  return null;
+}
+
 function attachPicker(form) {
+  loadIndex();
   form.addEventListener("submit", (event) => {
     const data = new FormData(form);
-    const a = String(data.get("a") || "").trim();
-    const b = String(data.get("b") || "").trim();
-    const known = (modelIndex || []).map((entry) => entry.slug);
-    // Canonical pair URLs list slugs alphabetically; the server redirects any other form.
-    if (known.includes(a) && known.includes(b) && a !== b) {
+    const index = modelIndex || [];
+    const a = resolveSlug(index, String(data.get("a") || ""));
+    const b = resolveSlug(index, String(data.get("b") || ""));
+    // Canonical pair URLs list slugs alphabetically; a static export has no server to
+    // redirect other forms, so the URL is built here whenever both names are known.
+    if (a && b && a !== b) {
       event.preventDefault();
       const [first, second] = [a, b].sort();
       window.location.href = `/compare/${first}-vs-${second}`;

@@ -1,0 +1,192 @@
+"""Benchmark: client overhead per request of a run (target: under 1 ms beyond the server's time).
+
+Usage: python bench/run_overhead.py [--requests N] [--concurrency N] [--scenario NAME]
+                                    [--http-library httpx|httpx2]
+
+Starts the loopback chat server of the tests (tests/runs_server.py) in its own process, then
+sends a suite of distinct prompts through the real run pipeline (plan, httpx client, SSE
+parser, retries, SQLite writes, progress bar) with 100 requests in flight. The server records
+its own handling time per request, from the end of the request body to its last byte written.
+Overhead per request is the run's recorded latency minus that handling time: it covers
+building and sending the request, loopback transfer, parsing the stream and waiting for the
+client's event loop. Prints the median, 95th percentile and maximum per scenario, the client's
+CPU time per request and the load average, since other processes on the machine add delay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from modelvs.catalog.load import load_catalog
+from modelvs.runs.endpoints import Endpoint
+from modelvs.runs.execute import run_plan
+from modelvs.runs.plan import RunOptions, plan_new_run
+from modelvs.runs.store import RunStore
+from modelvs.runs.suite import load_suite
+from modelvs.store.db import make_engine, upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG_MODEL = "qwen3-vl-4b-instruct"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How the server answers: content chunks per answer and the pause before each."""
+
+    name: str
+    chunks: int
+    chunk_delay_s: float
+
+
+SCENARIOS = {
+    # About 50 tokens per second for 32 tokens: a short answer from a real server.
+    "streaming": Scenario("streaming", chunks=32, chunk_delay_s=0.02),
+    # The server answers at once: the client's work is all there is, the worst case.
+    "immediate": Scenario("immediate", chunks=32, chunk_delay_s=0.0),
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    requests: int
+    elapsed_s: float
+    client_cpu_s: float
+    overhead_ms: list[float]
+
+
+def start_server(scenario: Scenario) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "tests.runs_server", "--chunks", str(scenario.chunks)]
+    command += ["--chunk-delay-s", str(scenario.chunk_delay_s)]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    port = int(server.stdout.readline())
+    return server, f"http://127.0.0.1:{port}/v1"
+
+
+def write_suite(folder: Path, prefix: str, count: int) -> Path:
+    lines = [f"id: {prefix}", "prompts:"]
+    lines += [
+        f"  - {{id: p{i}, category: bench, text: '{prefix} prompt {i}'}}" for i in range(count)
+    ]
+    path = folder / f"{prefix}.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def measure(scenario: Scenario, requests: int, concurrency: int, folder: Path) -> Result:
+    server, base_url = start_server(scenario)
+    engine = make_engine(f"sqlite:///{folder / f'{scenario.name}.sqlite3'}")
+    try:
+        upgrade(engine)
+        store = RunStore(engine)
+        catalog = load_catalog()
+        endpoint = Endpoint(name="bench", base_url=base_url, model="m", catalog_model=CATALOG_MODEL)
+        options = RunOptions(concurrency=concurrency, retries=0, timeout_s=30)
+
+        # A warm-up run opens the pooled connections and loads every code path once.
+        warm = write_suite(folder, f"warm-{scenario.name}", concurrency * 2)
+        warm_plan = plan_new_run(store, catalog, load_suite(warm), [endpoint], options)
+        run_plan(warm_plan, store, {"bench": None}, show_progress=False)
+
+        suite = write_suite(folder, f"timed-{scenario.name}", requests)
+        plan = plan_new_run(store, catalog, load_suite(suite), [endpoint], options)
+        cpu_started_s = time.process_time()
+        report = run_plan(plan, store, {"bench": None}, show_progress=True)
+        cpu_s = time.process_time() - cpu_started_s
+        if report.failed:
+            raise SystemExit(f"{report.failed} requests failed; see modelvs runs show")
+
+        records = httpx.get(base_url.removesuffix("/v1") + "/_records", timeout=30).json()
+        server_s = {record["prompt"]: record["handling_s"] for record in records}
+        details = store.details(plan.run_id)
+        texts = {prompt.prompt_id: prompt.text for prompt in details.prompts}
+        overhead_ms = [
+            ((item.latency_s or 0) - server_s[texts[item.prompt_id]]) * 1000
+            for item in details.items
+        ]
+        return Result(scenario, requests, report.elapsed_s, cpu_s, overhead_ms)
+    finally:
+        engine.dispose()
+        server.terminate()
+        server.wait(10)
+
+
+def print_result(result: Result) -> None:
+    values = sorted(result.overhead_ms)
+    p95 = values[int(len(values) * 0.95)]
+    scenario = result.scenario
+    print(
+        f"{scenario.name}: {scenario.chunks} chunks, {scenario.chunk_delay_s * 1000:g} ms apart;"
+        f" {result.requests} requests in {result.elapsed_s:.1f} s"
+        f" ({result.requests / result.elapsed_s:.0f}/s),"
+        f" client CPU {result.client_cpu_s / result.requests * 1000:.2f} ms per request"
+    )
+    print(
+        f"  overhead per request: median {statistics.median(values):.3f} ms"
+        f"  p95 {p95:.3f} ms  max {values[-1]:.3f} ms  min {values[0]:.3f} ms"
+    )
+
+
+def use_httpx2() -> None:
+    """Make modelvs.runs send with httpx2, a fork of httpx with the same API.
+
+    httpx2 replaces httpcore's connection pool, whose bookkeeping grows with the square of
+    the connection count (httpcore 1.0.9).
+    """
+    import httpx2
+
+    from modelvs.runs import client, execute
+
+    client.httpx = httpx2
+    execute.httpx = httpx2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="Timed requests (default 2000).")
+    parser.add_argument(
+        "--concurrency", type=int, default=100, help="Requests in flight (default 100)."
+    )
+    parser.add_argument(
+        "--http-library",
+        choices=("httpx", "httpx2"),
+        default="httpx",
+        help="HTTP client library (default httpx, which modelvs uses); httpx2 is measured by"
+        " swapping the module that modelvs.runs imports, for comparison.",
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        action="append",
+        help="Scenario to run; repeat for several (default: all).",
+    )
+    args = parser.parse_args()
+    if args.http_library == "httpx2":
+        use_httpx2()
+
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs,"
+        f" {args.concurrency} requests in flight, {args.http_library},"
+        f" {time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.2f}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.scenario or list(SCENARIOS):
+            result = measure(SCENARIOS[name], args.requests, args.concurrency, Path(folder))
+            print_result(result)
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

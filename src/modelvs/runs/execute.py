@@ -1,0 +1,282 @@
+"""Sending a planned run: every item concurrently, each stored the moment it finishes.
+
+One ``httpx.AsyncClient`` (one connection pool) serves every endpoint, and a semaphore per
+endpoint bounds how many of its requests are in flight. Database writes run on one writer
+thread, so a commit never stalls the event loop that times the streams. An item task awaits
+its write, so every item that the progress bar counts is already committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from modelvs.runs.client import AttemptError, Completion, Timeouts, send_chat
+from modelvs.runs.endpoints import read_api_keys
+from modelvs.runs.plan import PlannedItem, RunPlan
+from modelvs.runs.pricing import cost_usd
+from modelvs.runs.progress import RunProgress
+from modelvs.runs.records import ItemResult, RunEndpoint
+from modelvs.runs.retry import Outcome, RetryPolicy, send_with_retries
+from modelvs.runs.store import RunStore
+from modelvs.store.runs_tables import ITEM_FAILED, ITEM_OK
+
+log = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+# Shorter keys are redacted from error messages only: replacing a 3-letter string everywhere
+# would mangle model outputs.
+REDACT_MIN_CHARS = 8
+
+
+class RunReport(BaseModel):
+    """Counts and duration of one invocation of a run (a new run or a resume)."""
+
+    run_id: int
+    items_total: int
+    already_finished: int
+    sent: int
+    ok: int
+    failed: int
+    elapsed_s: float
+    endpoints_without_usage: list[str]
+
+
+@dataclass
+class _Context:
+    plan: RunPlan
+    store: RunStore
+    client: httpx.AsyncClient
+    writer: ThreadPoolExecutor
+    progress: RunProgress
+    api_keys: dict[str, str | None]
+    rng: random.Random
+    semaphores: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    contents: dict[str, Any] = field(default_factory=dict)
+    without_usage: set[str] = field(default_factory=set)
+    ok: int = 0
+    failed: int = 0
+
+
+def run_plan(
+    plan: RunPlan,
+    store: RunStore,
+    api_keys: dict[str, str | None] | None = None,
+    show_progress: bool = True,
+) -> RunReport:
+    """Send every planned item and return the counts.
+
+    ``api_keys`` maps endpoint names to keys; when None, they are read from the environment.
+    """
+    if api_keys is None:
+        api_keys = read_api_keys(plan.endpoints)
+    return asyncio.run(execute_plan(plan, store, api_keys, show_progress))
+
+
+async def execute_plan(
+    plan: RunPlan,
+    store: RunStore,
+    api_keys: dict[str, str | None],
+    show_progress: bool,
+) -> RunReport:
+    """Send every planned item and store each result as soon as it finishes."""
+    started = time.perf_counter()
+    log.info(
+        "run %d: sending %d items (%d already finished) to %d endpoints",
+        plan.run_id,
+        len(plan.items),
+        plan.already_finished,
+        len(plan.endpoints),
+    )
+    connections = plan.settings.concurrency * len(plan.endpoints)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelvs-run-writer")
+    try:
+        async with httpx.AsyncClient(limits=limits) as client:
+            with RunProgress(plan, show_progress) as progress:
+                context = _Context(
+                    plan, store, client, writer, progress, api_keys, _jitter_rng(plan)
+                )
+                await _send_all(context)
+    finally:
+        # Waits for a write in progress, so a cancelled run still commits the item it was writing.
+        writer.shutdown(wait=True)
+
+    report = RunReport(
+        run_id=plan.run_id,
+        items_total=plan.items_total,
+        already_finished=plan.already_finished,
+        sent=len(plan.items),
+        ok=context.ok,
+        failed=context.failed,
+        elapsed_s=round(time.perf_counter() - started, 3),
+        endpoints_without_usage=sorted(context.without_usage),
+    )
+    log.info(
+        "run %d: %d items sent in %.1f s: %d ok, %d failed",
+        plan.run_id,
+        report.sent,
+        report.elapsed_s,
+        report.ok,
+        report.failed,
+    )
+    return report
+
+
+def _jitter_rng(plan: RunPlan) -> random.Random:
+    return random.Random(plan.settings.jitter_seed)
+
+
+async def _send_all(context: _Context) -> None:
+    plan = context.plan
+    context.semaphores = {
+        e.name: asyncio.Semaphore(plan.settings.concurrency) for e in plan.endpoints
+    }
+    # Each prompt's content (images as base64) is built once and shared by its endpoints.
+    context.contents = {item.prompt.id: item.prompt.message_content() for item in plan.items}
+    # A TaskGroup cancels the other items when one fails to store, instead of running on.
+    async with asyncio.TaskGroup() as group:
+        for item in plan.items:
+            group.create_task(_send_item(context, item))
+
+
+async def _send_item(context: _Context, item: PlannedItem) -> None:
+    endpoint = item.endpoint
+    settings = context.plan.settings
+    key = context.api_keys.get(endpoint.name)
+    timeouts = Timeouts(connect_s=settings.connect_timeout_s, read_s=settings.timeout_s)
+    policy = RetryPolicy(retries=settings.retries, backoff_base_s=settings.backoff_base_s)
+    label = f"run {context.plan.run_id}, endpoint {endpoint.name}, prompt {item.prompt.id}"
+
+    async with context.semaphores[endpoint.name]:
+        # Encoded inside the semaphore, so only the requests in flight hold a request body.
+        body = request_body(endpoint, context.contents[item.prompt.id], context.plan)
+        send = _sender(context.client, endpoint.chat_url, body, key, timeouts)
+        outcome = await send_with_retries(send, policy, context.rng, label)
+
+    result = item_result(item, outcome, _output_secrets(key))
+    if outcome.completion is not None and outcome.completion.usage is None:
+        _note_missing_usage(context, endpoint)
+    if result.status == ITEM_FAILED:
+        log.warning("%s failed: %s", label, result.error)
+
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(
+        context.writer, context.store.record_item, context.plan.run_id, result
+    )
+    context.ok += result.status == ITEM_OK
+    context.failed += result.status == ITEM_FAILED
+    context.progress.advance(failed=result.status == ITEM_FAILED)
+
+
+def _sender(
+    client: httpx.AsyncClient, url: str, body: bytes, key: str | None, timeouts: Timeouts
+) -> Callable[[], Awaitable[Completion]]:
+    """Return a function that sends the request once, with the key redacted from its errors."""
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+
+    async def send() -> Completion:
+        try:
+            return await send_chat(client, url, headers, body, timeouts)
+        except AttemptError as exc:
+            message = redact(str(exc), [key] if key else [])
+            raise AttemptError(message, exc.retryable, exc.retry_after) from None
+
+    return send
+
+
+def request_body(endpoint: RunEndpoint, content: Any, plan: RunPlan) -> bytes:
+    """Encode the chat completions request for one prompt.
+
+    NOTE: the OpenAI API reference marks ``max_tokens`` deprecated and not supported by its
+    o-series reasoning models, which take ``max_completion_tokens``; older OpenAI-compatible
+    servers know only ``max_tokens``, so that is what runs send.
+    """
+    body: dict[str, Any] = {
+        "model": endpoint.model,
+        "messages": [{"role": "user", "content": content}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "max_tokens": plan.settings.max_tokens,
+    }
+    if plan.settings.temperature is not None:
+        body["temperature"] = plan.settings.temperature
+    if plan.seed is not None:
+        body["seed"] = plan.seed
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def item_result(item: PlannedItem, outcome: Outcome, secrets: Sequence[str]) -> ItemResult:
+    """Build the stored result of one item from the outcome of its requests."""
+    common = {
+        "prompt_id": item.prompt.id,
+        "endpoint_name": item.endpoint.name,
+        "model_slug": item.endpoint.catalog_model,
+        "attempts": outcome.attempts,
+        "finished_at": dt.datetime.now(dt.UTC),
+    }
+    completion = outcome.completion
+    if completion is None:
+        return ItemResult(status=ITEM_FAILED, error=outcome.error, **common)
+    usage = completion.usage
+    return ItemResult(
+        status=ITEM_OK,
+        output=redact(completion.text, secrets),
+        finish_reason=completion.finish_reason,
+        latency_s=completion.latency_s,
+        ttft_s=completion.ttft_s,
+        input_tokens=usage.input_tokens if usage else None,
+        output_tokens=usage.output_tokens if usage else None,
+        tokens_per_s=decode_rate(completion),
+        cost_usd=cost_usd(item.endpoint.price, usage),
+        **common,
+    )
+
+
+def decode_rate(completion: Completion) -> float | None:
+    """Output tokens per second after the first token: (n - 1) / (latency - ttft).
+
+    None when the server reported no usage, fewer than two tokens came, or no time passed.
+    """
+    usage, ttft_s = completion.usage, completion.ttft_s
+    if usage is None or ttft_s is None or usage.output_tokens < 2:
+        return None
+    generating_s = completion.latency_s - ttft_s
+    if generating_s <= 0:
+        return None
+    return (usage.output_tokens - 1) / generating_s
+
+
+def _note_missing_usage(context: _Context, endpoint: RunEndpoint) -> None:
+    if endpoint.name in context.without_usage:
+        return
+    context.without_usage.add(endpoint.name)
+    log.warning(
+        "endpoint %s sent no token usage report; its token counts, tokens per second and"
+        " costs are left unknown",
+        endpoint.name,
+    )
+
+
+def _output_secrets(key: str | None) -> list[str]:
+    return [key] if key and len(key) >= REDACT_MIN_CHARS else []
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """Replace every secret in ``text`` with a marker."""
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text

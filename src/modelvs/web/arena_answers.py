@@ -1,0 +1,110 @@
+"""Where arena answers come from: recorded run outputs, or live calls to registered endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from modelvs.errors import ModelvsError, UsageError
+from modelvs.runs.client import AttemptError, Timeouts, send_chat
+from modelvs.runs.endpoints import Endpoint, endpoints_path, load_endpoints, read_api_keys
+from modelvs.runs.outputs import latest_outputs
+from modelvs.store.runs_tables import ITEM_OK, RunItemRow
+
+LIVE_TIMEOUTS = Timeouts(connect_s=10.0, read_s=120.0)
+LIVE_MAX_TOKENS = 1024
+
+
+class AnswerError(ModelvsError):
+    """A model's endpoint failed to answer an arena prompt."""
+
+    http_status = 502
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPrompt:
+    """A recorded prompt and the successful answer of each model that has one."""
+
+    text: str
+    category: str
+    answers: dict[str, str]
+
+
+def stored_prompts(engine: Engine) -> list[StoredPrompt]:
+    """Recorded prompts that at least two models answered without error."""
+    with Session(engine) as session:
+        query = select(RunItemRow.model_slug).where(RunItemRow.status == ITEM_OK).distinct()
+        slugs = list(session.scalars(query))
+    if len(slugs) < 2:
+        return []
+    found = []
+    for prompt in latest_outputs(engine, sorted(slugs)).prompts:
+        answers = {
+            slug: output.output
+            for slug, output in prompt.outputs.items()
+            if output is not None and output.status == ITEM_OK and output.output
+        }
+        if len(answers) >= 2:
+            category = "image" if prompt.image_names else "text"
+            found.append(StoredPrompt(prompt.text, category, answers))
+    return found
+
+
+def draw_prompt(engine: Engine, seed: int) -> StoredPrompt:
+    prompts = stored_prompts(engine)
+    if not prompts:
+        raise UsageError(
+            "no recorded prompt has answers from two models yet; record some with"
+            " `modelvs run SUITE --endpoints A,B`, or type a prompt"
+        )
+    return random.Random(seed).choice(prompts)
+
+
+def live_endpoints(path: Path | None = None) -> dict[str, Endpoint]:
+    """The first registered endpoint of each catalog model, by catalog slug."""
+    file = endpoints_path(path)
+    if not file.exists():
+        return {}
+    by_model: dict[str, Endpoint] = {}
+    for endpoint in load_endpoints(file).endpoints:
+        by_model.setdefault(endpoint.catalog_model, endpoint)
+    return by_model
+
+
+async def ask_both(prompt: str, first: Endpoint, second: Endpoint) -> tuple[str, str]:
+    """Send ``prompt`` to both endpoints at once and return both answers."""
+    keys = read_api_keys([first, second])
+    async with httpx.AsyncClient() as client:
+        answers = await asyncio.gather(
+            _ask(client, prompt, first, keys.get(first.name)),
+            _ask(client, prompt, second, keys.get(second.name)),
+        )
+    return answers[0], answers[1]
+
+
+async def _ask(client: httpx.AsyncClient, prompt: str, endpoint: Endpoint, key: str | None) -> str:
+    body = json.dumps(
+        {
+            "model": endpoint.model,
+            "messages": [{"role": "user", "content": prompt}],
+            "stream": True,
+            "max_tokens": LIVE_MAX_TOKENS,
+        }
+    ).encode()
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    try:
+        completion = await send_chat(client, endpoint.chat_url, headers, body, LIVE_TIMEOUTS)
+    except AttemptError as exc:
+        message = str(exc).replace(key, "[redacted]") if key else str(exc)
+        # The endpoint name would reveal the model before the vote, so it is not shown.
+        raise AnswerError(f"one of the models failed to answer: {message}; try again") from None
+    return completion.text

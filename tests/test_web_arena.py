@@ -1,0 +1,154 @@
+"""The arena in the browser: names hidden before the vote, revealed after, one vote a battle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from modelvs.catalog.catalog import Catalog
+from modelvs.store.db import make_engine, upgrade
+from modelvs.store.runs_tables import RunItemRow, RunPromptRow, RunRow
+from modelvs.web.app import create_app
+
+from .conftest import AS_OF, temporary_database
+from .web_server import serving
+
+ANSWERS = {
+    "alpha-moe-16b-a3b": "The total is **$12.40**.",
+    "beta-4b": "I read a total of 12.40 dollars.",
+}
+
+
+def record_outputs(url: str) -> None:
+    """Store one finished run in which both fixture models answered one prompt."""
+    engine = make_engine(url)
+    upgrade(engine)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with Session(engine) as session, session.begin():
+        run = RunRow(
+            suite_id="test",
+            suite_hash="0" * 64,
+            created_at=now,
+            endpoints=[],
+            settings={},
+            seed=None,
+        )
+        session.add(run)
+        session.flush()
+        session.add(
+            RunPromptRow(
+                run_id=run.id,
+                prompt_id="receipt",
+                position=0,
+                prompt_hash="1" * 64,
+                text="What is the receipt total?",
+                category="ocr",
+                reference=None,
+                image_names=[],
+            )
+        )
+        for slug, answer in ANSWERS.items():
+            session.add(
+                RunItemRow(
+                    run_id=run.id,
+                    prompt_id="receipt",
+                    endpoint_name=f"{slug}-local",
+                    model_slug=slug,
+                    status="ok",
+                    output=answer,
+                    finish_reason="stop",
+                    latency_s=1.0,
+                    ttft_s=0.1,
+                    input_tokens=10,
+                    output_tokens=8,
+                    tokens_per_s=8.0,
+                    cost_usd=None,
+                    error=None,
+                    attempts=1,
+                    finished_at=now,
+                )
+            )
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def arena_url(catalog: Catalog) -> Iterator[str]:
+    url = temporary_database()
+    record_outputs(url)
+    with serving(create_app(catalog, as_of=AS_OF, database_url=url)) as base:
+        yield base
+
+
+def test_vote_reveals_names_once(browser: Any, arena_url: str) -> None:
+    page = browser.new_page()
+    page.goto(arena_url + "/arena")
+    page.get_by_role("button", name="Draw a prompt").click()
+    page.wait_for_url("**/arena/battles/*")
+
+    body = page.locator("main").inner_text()
+    assert "What is the receipt total?" in body
+    for name in ("Alpha-MoE-16B-A3B", "Beta-4B"):
+        assert name not in body
+    assert page.locator(".model-name").count() == 0
+
+    page.get_by_role("button", name="A is better").click()
+    page.locator("#vote-result").wait_for()
+    revealed = page.locator(".model-name").all_inner_texts()
+    assert sorted(revealed) == ["Alpha-MoE-16B-A3B", "Beta-4B"]
+    assert page.get_by_role("button", name="A is better").count() == 0
+
+    battle_url = page.url
+    csrf = re.search(
+        r'name="csrf" value="([0-9a-f]+)"', page.request.get(arena_url + "/arena").text()
+    ).group(1)  # type: ignore[union-attr]
+    second = page.request.post(battle_url + "/vote", form={"csrf": csrf, "outcome": "model_b"})
+    assert second.status == 409
+    assert "already has a vote" in second.text()
+    page.close()
+
+
+def test_compare_page_shows_outputs(browser: Any, arena_url: str) -> None:
+    page = browser.new_page()
+    page.goto(arena_url + "/compare/alpha-moe-16b-a3b-vs-beta-4b")
+    outputs = page.locator("#outputs")
+    assert "What is the receipt total?" in outputs.inner_text()
+    assert outputs.locator("strong", has_text="$12.40").count() == 1
+    page.close()
+
+
+def test_vote_without_token_is_rejected(catalog: Catalog) -> None:
+    url = temporary_database()
+    record_outputs(url)
+    with TestClient(create_app(catalog, as_of=AS_OF, database_url=url)) as client:
+        client.get("/arena")
+        response = client.post("/arena/battles", data={"draw": "1", "csrf": "forged"})
+        assert response.status_code == 403
+        assert "security token" in response.text
+
+
+def test_leaderboard_after_votes(catalog: Catalog) -> None:
+    url = temporary_database()
+    record_outputs(url)
+    with TestClient(create_app(catalog, as_of=AS_OF, database_url=url)) as client:
+        page = client.get("/arena").text
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+        for outcome in ("model_a", "model_b", "tie", "model_a"):
+            started = client.post(
+                "/arena/battles", data={"draw": "1", "csrf": csrf}, follow_redirects=False
+            )
+            assert started.status_code == 303
+            battle = started.headers["location"]
+            voted = client.post(
+                battle + "/vote", data={"csrf": csrf, "outcome": outcome}, follow_redirects=False
+            )
+            assert voted.status_code == 303
+        board = client.get("/arena/leaderboard")
+        assert board.status_code == 200
+        assert "4 counted votes" in board.text
+        assert board.headers["cache-control"] == "private, no-store"
