@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,3 +153,63 @@ def test_leaderboard_after_votes(catalog: Catalog) -> None:
         assert board.status_code == 200
         assert "4 counted votes" in board.text
         assert board.headers["cache-control"] == "private, no-store"
+
+
+def test_typed_prompt_with_image_goes_to_endpoints(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import yaml
+    from PIL import Image
+
+    from .runs_server import running_server
+
+    monkeypatch.chdir(tmp_path)
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(png, format="PNG")
+    with running_server() as chat:
+        registry = {
+            "endpoints": [
+                {
+                    "name": f"{slug}-local",
+                    "base_url": chat.base_url,
+                    "model": slug,
+                    "catalog_model": slug,
+                }
+                for slug in ANSWERS
+            ]
+        }
+        (tmp_path / "endpoints.yaml").write_text(yaml.safe_dump(registry))
+        monkeypatch.setenv("MODELVS_ENDPOINTS", str(tmp_path / "endpoints.yaml"))
+        with TestClient(
+            create_app(catalog, as_of=AS_OF, database_url=temporary_database())
+        ) as client:
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/arena").text).group(1)  # type: ignore[union-attr]
+            started = client.post(
+                "/arena/battles",
+                data={"csrf": csrf, "prompt": "What colour is this?"},
+                files={"image": ("red.png", png.getvalue(), "image/png")},
+                follow_redirects=False,
+            )
+            assert started.status_code == 303, started.text
+            page = client.get(started.headers["location"]).text
+            assert "Answer to: What colour is this?" in page
+            image = re.search(r'src="(/arena/images/[0-9a-f]{64}\.png)"', page)
+            assert image is not None
+            assert client.get(image.group(1)).content == png.getvalue()
+
+        sent = chat.requests_for("What colour is this?")
+        assert len(sent) == 2
+        parts = sent[0].body["messages"][0]["content"]
+        assert parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_upload_rejects_non_images(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelvs.errors import UsageError
+    from modelvs.web.arena_images import store_image
+
+    with pytest.raises(UsageError, match="not a readable image"):
+        store_image(b"<svg onload=alert(1)>", tmp_path)

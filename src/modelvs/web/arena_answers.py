@@ -51,9 +51,10 @@ def stored_prompts(engine: Engine) -> list[StoredPrompt]:
             for slug, output in prompt.outputs.items()
             if output is not None and output.status == ITEM_OK and output.output
         }
-        if len(answers) >= 2:
-            category = "image" if prompt.image_names else "text"
-            found.append(StoredPrompt(prompt.text, category, answers))
+        # Runs keep image file names, not the images, so a voter could not see an image
+        # prompt; only text prompts are drawn.
+        if len(answers) >= 2 and not prompt.image_names:
+            found.append(StoredPrompt(prompt.text, "text", answers))
     return found
 
 
@@ -78,22 +79,35 @@ def live_endpoints(path: Path | None = None) -> dict[str, Endpoint]:
     return by_model
 
 
-async def ask_both(prompt: str, first: Endpoint, second: Endpoint) -> tuple[str, str]:
-    """Send ``prompt`` to both endpoints at once and return both answers."""
+Content = str | list[dict[str, object]]
+
+
+async def ask_both(
+    prompt: str, first: Endpoint, second: Endpoint, image_url: str | None = None
+) -> tuple[str, str]:
+    """Send ``prompt`` (and an image as a data URL) to both endpoints; return both answers."""
     keys = read_api_keys([first, second])
+    content: Content = prompt
+    if image_url:
+        content = [
+            {"type": "image_url", "image_url": {"url": image_url}},
+            {"type": "text", "text": prompt},
+        ]
     async with httpx.AsyncClient() as client:
         answers = await asyncio.gather(
-            _ask(client, prompt, first, keys.get(first.name)),
-            _ask(client, prompt, second, keys.get(second.name)),
+            _ask(client, content, first, keys.get(first.name)),
+            _ask(client, content, second, keys.get(second.name)),
         )
     return answers[0], answers[1]
 
 
-async def _ask(client: httpx.AsyncClient, prompt: str, endpoint: Endpoint, key: str | None) -> str:
+async def _ask(
+    client: httpx.AsyncClient, content: Content, endpoint: Endpoint, key: str | None
+) -> str:
     body = json.dumps(
         {
             "model": endpoint.model,
-            "messages": [{"role": "user", "content": prompt}],
+            "messages": [{"role": "user", "content": content}],
             "stream": True,
             "max_tokens": LIVE_MAX_TOKENS,
         }

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from modelvs.store.arena_tables import BattleRow, VoteRow
 from modelvs.web import views
 from modelvs.web.arena_answers import ask_both, draw_prompt, live_endpoints, stored_prompts
 from modelvs.web.arena_chart import ratings_chart
+from modelvs.web.arena_images import MAX_IMAGE_BYTES, data_url, load_image, store_image
 from modelvs.web.identity import check_csrf, client_id, csrf_token, remember
 from modelvs.web.site import Site
 
@@ -95,6 +96,7 @@ async def start_battle(
     csrf: Annotated[str, Form(max_length=64)],
     prompt: Annotated[str, Form(max_length=32_000)] = "",
     draw: Annotated[str, Form(max_length=10)] = "",
+    image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     _, arena = _arena(request)
     client, _ = client_id(request)
@@ -115,9 +117,17 @@ async def start_battle(
                 "typed prompts need endpoints for two catalog models (modelvs endpoints add);"
                 " draw a recorded prompt instead"
             )
-        battle = arena.service.create_battle(prompt, list(endpoints), client)
+        image_ref = None
+        if image is not None and image.filename:
+            image_ref = store_image(await image.read(MAX_IMAGE_BYTES + 1))
+        battle = arena.service.create_battle(prompt, list(endpoints), client, image_ref=image_ref)
         try:
-            answers = await ask_both(prompt, endpoints[battle.model_a], endpoints[battle.model_b])
+            answers = await ask_both(
+                prompt,
+                endpoints[battle.model_a],
+                endpoints[battle.model_b],
+                data_url(image_ref) if image_ref else None,
+            )
         except Exception:
             arena.service.abandon_battle(battle.id)
             raise
@@ -143,6 +153,7 @@ def show_battle(request: Request, battle_id: str) -> Response:
         title="Arena battle",
         battle=battle,
         prompt=row.prompt,
+        image_ref=row.image_ref,
         answer_a=markdown_html(row.answer_a or ""),
         answer_b=markdown_html(row.answer_b or ""),
         revealed=revealed,
@@ -152,6 +163,14 @@ def show_battle(request: Request, battle_id: str) -> Response:
         },
         vote=vote,
         outcomes=OUTCOME_LABELS,
+    )
+
+
+@router.get("/arena/images/{reference}")
+def battle_image(reference: str) -> Response:
+    data, media_type = load_image(reference)
+    return Response(
+        data, media_type=media_type, headers={"Cache-Control": "private, max-age=86400"}
     )
 
 
