@@ -36,6 +36,18 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader
 
 
+class FastLoader(_BaseLoader):  # type: ignore[misc]
+    """The plain safe loader with dates kept as strings; used when no escape can hide text."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != TIMESTAMP_TAG]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
+FastLoader.add_constructor(TIMESTAMP_TAG, FastLoader.construct_yaml_str)
+
+
 class CatalogLoader(_BaseLoader):  # type: ignore[misc]
     """A safe loader that keeps dates as strings and records repeated keys and unsafe text."""
 
@@ -111,6 +123,12 @@ def read_yaml(path: Path, problems: list[Problem]) -> YamlFile | None:
 
     # Unsafe characters are removed before parsing, so the rest of the file is still checked.
     text = UNSAFE_CHARACTER.sub("", raw)
+    if "\\" not in text and "!!" not in text:
+        fast = _read_fast(path, raw, text)
+        if fast is not None:
+            parsed, found = fast
+            problems.extend(found)
+            return parsed
     loader = CatalogLoader(text)
     try:
         root = loader.get_single_node()
@@ -131,6 +149,45 @@ def read_yaml(path: Path, problems: list[Problem]) -> YamlFile | None:
         problems.extend(_repeated_key_problems(path, root, loader.repeated_keys))
         problems.extend(_unsafe_value_problems(path, root, loader.unsafe_values))
     return YamlFile(data, text)
+
+
+def _read_fast(path: Path, raw: str, text: str) -> tuple[YamlFile, list[Problem]] | None:
+    """Parse with the plain loader, checking repeated keys on the node tree.
+
+    Without backslashes no escape can produce an unsafe character, and without "!!" no tag
+    can make a constructor fail, so only repeated keys need checking. Returns None to send
+    the file through the slower, per-value checking loader (for example on a syntax error).
+    """
+    loader = FastLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except Exception:
+        return None
+    finally:
+        loader.dispose()
+    problems = _raw_character_problems(path, raw, root)
+    if root is not None:
+        problems.extend(_repeated_key_problems(path, root, _repeated_keys(root)))
+    return YamlFile(data, text), problems
+
+
+def _repeated_keys(root: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
+    repeated: list[tuple[yaml.Node, yaml.Node]] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            first_keys: dict[str, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
+                    earlier = first_keys.setdefault(key_node.value, key_node)
+                    if earlier is not key_node:
+                        repeated.append((earlier, key_node))
+                pending.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return repeated
 
 
 def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
