@@ -8,6 +8,7 @@ the API's ``.json`` paths. Pair pages are rendered in worker processes, one per 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import json
 import logging
@@ -22,8 +23,10 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from modelvs.catalog.load import load_catalog
+from modelvs.compare.build import compare
 from modelvs.compare.leaderboard import LeaderboardFilters, leaderboard
 from modelvs.errors import UsageError
+from modelvs.render.html import render_html
 from modelvs.web import views
 from modelvs.web.api import models_body
 from modelvs.web.site import Site, pair_path
@@ -134,6 +137,9 @@ def _chunks(pairs: Sequence[tuple[str, str]]) -> Iterator[Sequence[tuple[str, st
 def _init_worker(site: Site, out_dir: Path) -> None:
     global _worker_site, _worker_out
     _worker_site, _worker_out = site, out_dir
+    # The catalog lives for the whole export; freezing it keeps the garbage collector from
+    # scanning it again after every few thousand comparison objects.
+    gc.freeze()
 
 
 _worker_out: Path | None = None
@@ -142,10 +148,19 @@ _worker_out: Path | None = None
 def _render_chunk(pairs: Sequence[tuple[str, str]]) -> int:
     site, out_dir = _worker_site, _worker_out
     assert site is not None and out_dir is not None, "worker not initialised"
+    catalog, as_of = site.catalog, site.as_of()
     for a, b in pairs:
         path = pair_path([a, b])
-        _write(out_dir, f"{path}/index.html", views.compare_page(site, [a, b], path).body)
-        comparison = site.comparison([a, b])
+        # Each pair is rendered once, so it bypasses the site's caches.
+        comparison = compare(catalog, [catalog.models[a], catalog.models[b]], as_of)
+        page = render_html(
+            comparison,
+            nav=views.nav(static=True),
+            canonical=path,
+            stylesheet="/static/app.css",
+            script="/static/app.js",
+        )
+        _write(out_dir, f"{path}/index.html", page.encode())
         _write(out_dir, f"api/v1/compare/{a}-vs-{b}.json", comparison.model_dump_json().encode())
     return len(pairs)
 
