@@ -8,14 +8,16 @@ without model names, and calls ``record_vote`` with the person's choice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import logging
 import re
 import secrets
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, Label, Select, func, select, union_all
@@ -99,6 +101,17 @@ class ArenaService:
         self._catalog = catalog
         self._key = client_hash_key
         self._matcher = IdentityMatcher.from_catalog(catalog)
+        # SQLite lets one writer in at a time and makes the others sleep and retry; queueing
+        # this process's writers on a lock instead avoids those sleeps. PostgreSQL needs none.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
 
     def create_battle(
         self,
@@ -140,7 +153,7 @@ class ArenaService:
             origin=ORIGIN_LIVE,
             seed=seed,
         )
-        with self._sessions.begin() as session:
+        with self._writing(), self._sessions.begin() as session:
             session.add(row)
         log.info("battle %s created: %s vs %s, seed %d", row.id, row.model_a, row.model_b, seed)
         return _battle(row)
@@ -151,7 +164,7 @@ class ArenaService:
 
     def save_answers(self, battle_id: str, answer_a: str, answer_b: str) -> None:
         """Store both models' answers on a pending battle."""
-        with self._sessions.begin() as session:
+        with self._writing(), self._sessions.begin() as session:
             battle = _load(session, battle_id, for_update=True)
             if battle.state != STATE_PENDING:
                 raise BattleClosedError(
@@ -162,7 +175,7 @@ class ArenaService:
 
     def abandon_battle(self, battle_id: str) -> None:
         """Close a pending battle that will get no vote (an answer failed)."""
-        with self._sessions.begin() as session:
+        with self._writing(), self._sessions.begin() as session:
             battle = _load(session, battle_id, for_update=True)
             if battle.state == STATE_PENDING:
                 battle.state = STATE_ABANDONED
@@ -182,7 +195,7 @@ class ArenaService:
             accepted = ", ".join(OUTCOME_LABELS)
             raise UsageError(f"unknown vote outcome {outcome!r}; use one of {accepted}")
         try:
-            with self._sessions.begin() as session:
+            with self._writing(), self._sessions.begin() as session:
                 receipt = self._store_vote(session, battle_id, parsed, client_id)
         except IntegrityError:
             raise DuplicateVoteError(battle_id) from None
