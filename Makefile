@@ -32,6 +32,9 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/compare_render.py
 	$(BIN)/python bench/export_site.py
 	$(BIN)/python bench/web_load.py
+	$(BIN)/python bench/arena_ratings.py
+	$(BIN)/python bench/arena_votes.py
+	$(BIN)/python bench/run_overhead.py
 
 # Rewrite the whole-output files that tests/test_cli.py compares against; review the diff.
 golden: $(BIN)/.installed

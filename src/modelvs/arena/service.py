@@ -43,6 +43,7 @@ from modelvs.store.arena_tables import (
     BattleRow,
     VoteRow,
 )
+from modelvs.store.db import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,6 @@ def hash_client_id(client_id: str, key: bytes) -> str:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """Attach UTC to the naive datetimes that SQLite returns (every stored time is UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 class ArenaService:

@@ -23,11 +23,12 @@ from modelvs.arena.battle_file import (
 )
 from modelvs.arena.errors import BattleFileError
 from modelvs.arena.identity import IdentityMatcher
-from modelvs.arena.service import CATEGORY_PATTERN, CATEGORY_TEXT, as_utc, utc_now
+from modelvs.arena.service import CATEGORY_PATTERN, CATEGORY_TEXT, utc_now
 from modelvs.catalog.catalog import Catalog
 from modelvs.errors import UnknownModelError
 from modelvs.stats.battle_counts import Outcome
 from modelvs.store.arena_tables import ORIGIN_IMPORT, STATE_VOTED, BattleRow, VoteRow
+from modelvs.store.db import as_utc
 
 log = logging.getLogger(__name__)
 

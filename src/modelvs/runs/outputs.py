@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from modelvs.errors import UsageError
-from modelvs.runs.store import as_utc
+from modelvs.store.db import as_utc
 from modelvs.store.runs_tables import ITEM_OK, RunItemRow, RunPromptRow, RunRow
 
 

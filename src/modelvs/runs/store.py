@@ -23,12 +23,8 @@ from modelvs.runs.records import (
     RunSummary,
 )
 from modelvs.runs.suite import Suite
+from modelvs.store.db import as_utc
 from modelvs.store.runs_tables import ITEM_FAILED, ITEM_OK, RunItemRow, RunPromptRow, RunRow
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """Attach UTC to a datetime read back from SQLite, which stores no time zone."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class RunStore:

@@ -7,6 +7,7 @@ mode, which survives a killed process without losing committed rows. PostgreSQL
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from functools import cache
@@ -22,6 +23,16 @@ from sqlalchemy.orm import DeclarativeBase
 log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_PATH = Path("var") / "modelvs.sqlite3"
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Attach UTC to a datetime read back from SQLite, which stores no time zone.
+
+    Every stored time is UTC; an aware value is converted to UTC.
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):

@@ -1,6 +1,6 @@
 """JSON API under /api/v1. Every response is cached by ETag; errors share one shape.
 
-Paths also answer with a ``.json`` suffix so that the static export, which writes files such as
+Paths also accept a ``.json`` suffix so that the static export, which writes files such as
 ``/api/v1/models/qwen3-vl-4b-instruct.json``, serves the same URLs.
 """
 
@@ -70,7 +70,7 @@ def models_body(site: Site) -> Rendered:
 @router.get("/models", response_model=list[ModelListItem], responses=ERRORS)
 @router.get("/models.json", response_model=list[ModelListItem], include_in_schema=False)
 def models(request: Request) -> Response:
-    """Every model with its summary fields; unknown values are null."""
+    """List every model with its summary fields; unknown values are null."""
     site = site_of(request)
     return cached_response(
         request, site.pages.get_or_create(("api-models",), lambda: models_body(site))
@@ -79,7 +79,7 @@ def models(request: Request) -> Response:
 
 @router.get("/models/{slug:path}", response_model=Model, responses=ERRORS)
 def model(request: Request, slug: str) -> Response:
-    """One model's catalog record, with every fact and source."""
+    """Return one model's catalog record, with every fact and source."""
     site = site_of(request)
     found = site.catalog.find_model(_strip(slug))
     body = site.pages.get_or_create(
@@ -92,7 +92,7 @@ def model(request: Request, slug: str) -> Response:
 @router.get("/benchmarks", response_model=list[Benchmark], responses=ERRORS)
 @router.get("/benchmarks.json", response_model=list[Benchmark], include_in_schema=False)
 def benchmarks(request: Request) -> Response:
-    """The benchmark registry: benchmarks and their variants."""
+    """List the benchmark registry: benchmarks and their variants."""
     site = site_of(request)
     body = site.pages.get_or_create(
         ("api-benchmarks",),
@@ -109,7 +109,7 @@ def leaderboard_route(
     max_total_billions: Annotated[str, Query(max_length=20)] = "",
     license_category: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """Every model's score on one variant, ranked, with 95% intervals."""
+    """Rank every model's score on one variant, with 95% intervals."""
     site = site_of(request)
     variant = _strip(variant)
     if variant not in site.catalog.variants:
@@ -130,7 +130,7 @@ def comparison_body(site: Site, slugs: list[str]) -> Rendered:
 def compare_query(
     request: Request, models: Annotated[str, Query(min_length=3, max_length=1000)]
 ) -> Response:
-    """The comparison of 2 to 8 models (``models=a,b,c``), as the compare page renders it."""
+    """Compare 2 to 8 models (``models=a,b,c``), as the compare page renders them."""
     site = site_of(request)
     names = [n for n in models.split(",") if n.strip()]
     if not 2 <= len(names) <= MAX_MODELS:

@@ -30,7 +30,7 @@ class CsrfError(UsageError):
 
 
 def load_secret_key(path: Path = SECRET_FILE) -> bytes:
-    """The site secret: ``$MODELVS_SECRET_KEY`` or a random key kept in ``path``."""
+    """Return the site secret: ``$MODELVS_SECRET_KEY``, else a random key kept in ``path``."""
     configured = os.environ.get("MODELVS_SECRET_KEY")
     if configured:
         if len(configured) < 16:

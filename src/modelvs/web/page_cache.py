@@ -2,7 +2,7 @@
 
 Pages depend only on the catalog and the date, so a response that the app marked public with an
 ETag is stored and replayed without routing, validation or templating. This is what lets one
-worker answer thousands of compare-page requests per second. POST requests, errors and
+worker serve thousands of compare-page requests per second. POST requests, errors and
 redirects always go through the app. When the cache is full the oldest entry is dropped.
 """
 
@@ -46,7 +46,7 @@ class PageCache:
             return
         send = _with_security_headers(send)
         if scope["method"] == "HEAD":
-            # Answer HEAD like GET without the body, which every GET route then supports.
+            # Serve HEAD as GET without the body, so every GET route also supports HEAD.
             scope = {**scope, "method": "GET"}
             send = _without_body(send)
         elif scope["method"] != "GET":

@@ -13,7 +13,7 @@ CACHE_CONTROL = "public, max-age=300"
 
 
 def cached_response(request: Request, page: Rendered) -> Response:
-    """The page, or 304 Not Modified when the client already holds this ETag."""
+    """Return the page, or 304 Not Modified when the client already has this ETag."""
     headers = {"ETag": page.etag, "Cache-Control": CACHE_CONTROL}
     if page.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

@@ -60,7 +60,7 @@ def rendered(body: str | bytes, media_type: str) -> Rendered:
 
 
 def pair_path(slugs: Sequence[str]) -> str:
-    """The canonical compare URL of a pair: slugs in alphabetical order."""
+    """Return the canonical compare URL of a pair, with the slugs in alphabetical order."""
     a, b = sorted(slugs)
     return f"/compare/{a}{PAIR_SEPARATOR}{b}"
 
@@ -94,7 +94,7 @@ class Site:
         self._suggested: list[tuple[str, str]] | None = None
 
     def as_of(self) -> dt.date:
-        """The date ages are computed from: fixed for exports and tests, else today."""
+        """Return the date that ages are computed from: fixed for exports and tests, else today."""
         return self.fixed_as_of or dt.date.today()
 
     def resolve(self, names: Sequence[str]) -> list[Model]:
