@@ -127,8 +127,9 @@ def test_retry_after_seconds_honoured(
 def test_retry_after_http_date_honoured(
     server: ChatServer, store: RunStore, catalog: Catalog, tmp_path: Path
 ) -> None:
-    # An HTTP-date has whole seconds, so "now + 2 s" requests a wait of between 1 and 2 s.
-    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    # An HTTP-date has whole seconds, so "now + 3 s" requests a wait of 2 to 3 s from now;
+    # the extra second covers a slow first request on a busy machine.
+    when = email.utils.formatdate(time.time() + 3, usegmt=True)
     server.plan("limited", Fault("status", status=429, retry_after=when))
     suite = write_suite(tmp_path, ["limited"])
 
