@@ -139,18 +139,16 @@ def print_result(result: Result) -> None:
     )
 
 
-def use_httpx2() -> None:
-    """Make modelvs.runs send with httpx2, a fork of httpx with the same API.
+def use_httpx() -> None:
+    """Make modelvs.runs send with httpx (on httpcore) instead of httpx2, for comparison.
 
-    httpx2 replaces httpcore's connection pool, whose bookkeeping grows with the square of
-    the connection count (httpcore 1.0.9).
+    modelvs uses httpx2 because httpcore 1.0.9's connection pool bookkeeping grows with the
+    square of the connection count.
     """
-    import httpx2
-
     from modelvs.runs import client, execute
 
-    client.httpx = httpx2
-    execute.httpx = httpx2
+    client.httpx = httpx  # type: ignore[attr-defined]
+    execute.httpx = httpx  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -162,8 +160,8 @@ def main() -> None:
     parser.add_argument(
         "--http-library",
         choices=("httpx", "httpx2"),
-        default="httpx",
-        help="HTTP client library (default httpx, which modelvs uses); httpx2 is measured by"
+        default="httpx2",
+        help="HTTP client library (default httpx2, which modelvs uses); httpx is measured by"
         " swapping the module that modelvs.runs imports, for comparison.",
     )
     parser.add_argument(
@@ -173,8 +171,8 @@ def main() -> None:
         help="Scenario to run; repeat for several (default: all).",
     )
     args = parser.parse_args()
-    if args.http_library == "httpx2":
-        use_httpx2()
+    if args.http_library == "httpx":
+        use_httpx()
 
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs,"

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from pydantic import BaseModel
 
 from modelvs.runs.client import AttemptError, Completion, Timeouts, send_chat

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
