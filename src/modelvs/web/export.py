@@ -54,7 +54,8 @@ def export_site(data_dir: Path, out_dir: Path, as_of: dt.date, *, jobs: int = 0)
     files = _write_site_pages(site, out_dir)
     slugs = sorted(site.catalog.models)
     pairs = list(itertools.combinations(slugs, 2))
-    files += _write_pairs(site, out_dir, pairs, jobs or os.cpu_count() or 1)
+    # One worker more than cores: while one waits for the disk, the others keep the CPU busy.
+    files += _write_pairs(site, out_dir, pairs, jobs or (os.cpu_count() or 1) + 1)
 
     seconds = time.perf_counter() - started
     log.info("exported %d files, %d pairs, to %s in %.1f s", files, len(pairs), out_dir, seconds)
