@@ -162,7 +162,7 @@ async def _send_item(context: _Context, item: PlannedItem) -> None:
     async with context.semaphores[endpoint.name]:
         # Encoded inside the semaphore, so only the requests in flight hold a request body.
         body = request_body(endpoint, context.contents[item.prompt.id], context.plan)
-        send = _sender(context.client, endpoint.chat_url, body, key, timeouts)
+        send = chat_sender(context.client, endpoint.chat_url, body, key, timeouts)
         outcome = await send_with_retries(send, policy, context.rng, label)
 
     result = item_result(item, outcome, _output_secrets(key))
@@ -180,7 +180,7 @@ async def _send_item(context: _Context, item: PlannedItem) -> None:
     context.progress.advance(failed=result.status == ITEM_FAILED)
 
 
-def _sender(
+def chat_sender(
     client: httpx.AsyncClient, url: str, body: bytes, key: str | None, timeouts: Timeouts
 ) -> Callable[[], Awaitable[Completion]]:
     """Return a function that sends the request once, with the key redacted from its errors."""

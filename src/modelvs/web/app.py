@@ -56,9 +56,10 @@ def create_app(
     app.state.site = site
     app.state.engine = engine
     app.add_middleware(PageCache, version=site.version)
+    secret_key = load_secret_key()
     app.state.arena = Arena(
-        service=ArenaService(engine, catalog, load_secret_key()),
-        key=load_secret_key(),
+        service=ArenaService(engine, catalog, secret_key),
+        key=secret_key,
         limiter=default_limiter(),
     )
     app.include_router(api.router)

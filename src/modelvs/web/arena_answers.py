@@ -1,9 +1,10 @@
-"""Where arena answers come from: recorded run outputs, or live calls to registered endpoints."""
+"""Sources of arena answers: recorded run outputs, or live calls to registered endpoints."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from modelvs.errors import ModelvsError, UsageError
-from modelvs.runs.client import AttemptError, Timeouts, send_chat
+from modelvs.runs.client import AttemptError, Timeouts
 from modelvs.runs.endpoints import Endpoint, endpoints_path, load_endpoints, read_api_keys
+from modelvs.runs.execute import chat_sender
 from modelvs.runs.outputs import latest_outputs
 from modelvs.store.runs_tables import ITEM_OK, RunItemRow
+
+log = logging.getLogger(__name__)
 
 LIVE_TIMEOUTS = Timeouts(connect_s=10.0, read_s=120.0)
 LIVE_MAX_TOKENS = 1024
@@ -69,7 +73,7 @@ def draw_prompt(engine: Engine, seed: int) -> StoredPrompt:
 
 
 def live_endpoints(path: Path | None = None) -> dict[str, Endpoint]:
-    """The first registered endpoint of each catalog model, by catalog slug."""
+    """Return the first registered endpoint of each catalog model, keyed by catalog slug."""
     file = endpoints_path(path)
     if not file.exists():
         return {}
@@ -112,13 +116,12 @@ async def _ask(
             "max_tokens": LIVE_MAX_TOKENS,
         }
     ).encode()
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
+    send = chat_sender(client, endpoint.chat_url, body, key, LIVE_TIMEOUTS)
     try:
-        completion = await send_chat(client, endpoint.chat_url, headers, body, LIVE_TIMEOUTS)
+        completion = await send()
     except AttemptError as exc:
-        message = str(exc).replace(key, "[redacted]") if key else str(exc)
-        # The endpoint name would reveal the model before the vote, so it is not shown.
-        raise AnswerError(f"one of the models failed to answer: {message}; try again") from None
+        # The sender already removed the key from the message. The endpoint name would reveal
+        # the model before the vote, so it is not shown.
+        log.warning("arena answer failed on endpoint %s: %s", endpoint.name, exc)
+        raise AnswerError(f"one of the models failed to respond: {exc}; try again") from None
     return completion.text
