@@ -21,7 +21,7 @@ SORT_KEYS = ("name", "release", "total-params", "context")
 
 
 def find_organization(catalog: Catalog, name: str) -> str:
-    """The slug of the organization named by slug, name or alias (case-insensitive)."""
+    """Return the slug of the organization named by slug, name or alias (case-insensitive)."""
     wanted = name.strip().casefold()
     for org in catalog.organizations.values():
         if wanted in {
@@ -35,7 +35,7 @@ def find_organization(catalog: Catalog, name: str) -> str:
 
 
 def model_row(catalog: Catalog, model: Model) -> dict[str, Any]:
-    """The summary fields of one model; ``None`` marks an unknown value."""
+    """Return the summary fields of one model; ``None`` marks an unknown value."""
     active, derived = active_count(model)
     return {
         "slug": model.slug,
@@ -105,7 +105,7 @@ def print_models(rows: list[dict[str, Any]], output_format: str) -> None:
 
 
 def _console(width_when_piped: int) -> Console:
-    """A terminal uses its own width; pipes and files get a fixed one, so output is stable."""
+    """Create a console: a terminal keeps its own width, pipes and files get a fixed one."""
     width = None if sys.stdout.isatty() else width_when_piped
     return Console(width=width, highlight=False, markup=False, emoji=False)
 

@@ -54,7 +54,7 @@ def describe_setting(setting: Setting) -> str:
 
 
 def score_value(model: Model, score: Score, variant: Variant) -> ScoreValue:
-    """A score with its 0-100 display value; the raw value keeps the variant's scale."""
+    """Convert a score to its 0-100 display value; the raw value keeps the variant's scale."""
     source = source_ref(model, score.source)
     assert source is not None, "catalog checks guarantee that every score source exists"
     return _score_value(score, variant.scale_max, variant.per_item_mean, variant.items, source)
@@ -117,7 +117,9 @@ def incompatibility(a: Setting, b: Setting) -> str | None:
 
 
 def _flag(value: bool | None) -> str:
-    return "not stated" if value is None else ("on" if value else "off")
+    if value is None:
+        return "not stated"
+    return "on" if value else "off"
 
 
 def is_unspecified(variant: Variant) -> bool:
@@ -311,7 +313,7 @@ def _variants_by_benchmark(catalog: Catalog, scores: dict[str, list[Score]]) -> 
 
 
 def benchmark_table(catalog: Catalog, models: Sequence[Model]) -> list[TableRow]:
-    """One row per variant any model reports, one cell per model (``None`` when absent)."""
+    """Build one row per variant any model reports, one cell per model (``None`` when absent)."""
     grouped = [group_scores(catalog, model) for model in models]
     variant_ids = ordered_variants(catalog, [v for scores in grouped for v in scores])
     rows = []

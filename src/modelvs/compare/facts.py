@@ -20,7 +20,7 @@ def source_ref(model: Model, key: str | None) -> SourceRef | None:
         return None
     source = model.sources[key]
     cached = _citations.get(id(source))
-    # The cache holds the source itself, so its id cannot be reused by another object.
+    # The cache keeps a reference to the source, so its id cannot be reused by another object.
     if cached is not None and cached[0] is source:
         return cached[1]
     if len(_citations) > MAX_CACHED_CITATIONS:
@@ -37,7 +37,7 @@ _citations: dict[int, tuple[Source, SourceRef]] = {}
 
 
 def cell(model: Model, text: str | None, source_key: str | None) -> Cell:
-    """A display cell; ``text=None`` means the fact is unknown."""
+    """Build a display cell; ``text=None`` means the fact is unknown."""
     if text is None:
         return Cell(text=NOT_PUBLISHED, known=False)
     return Cell(text=text, known=True, source=source_ref(model, source_key))

@@ -15,7 +15,7 @@ RATIO_OUTPUT = 1
 
 
 def latest_prices(model: Model) -> list[Price]:
-    """The newest price of each provider and state (a provider may list a paid and a free tier)."""
+    """Return the newest price of each provider and state (paid and free tiers both count)."""
     latest: dict[tuple[str, str], Price] = {}
     for price in model.prices:
         key = (price.provider, price.state.value)

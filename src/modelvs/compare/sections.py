@@ -169,9 +169,10 @@ def _license_cell(model: Model, which: str) -> Cell:
 
 def _open_cell(model: Model) -> Cell:
     value = model.open_weights.value
-    return cell(
-        model, None if value is None else ("yes" if value else "no"), model.open_weights.source
-    )
+    text = None
+    if value is not None:
+        text = "yes" if value else "no"
+    return cell(model, text, model.open_weights.source)
 
 
 def cutoff_section(models: Sequence[Model]) -> FactSection:

@@ -1,8 +1,8 @@
 """Geometry of the inline SVG charts: benchmark bars with interval whiskers and size bars.
 
-Charts are written as SVG text with precomputed coordinates instead of by a plotting library:
-rendering a page must stay under 2 ms, which matplotlib or Vega cannot do, and the page must
-work with no script and nothing fetched from the network.
+Charts are written as SVG text with precomputed coordinates instead of by a plotting library,
+because rendering a page must stay under 2 ms, which matplotlib or Vega cannot do. The page
+must also work with no script and nothing fetched from the network.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _score_bar(score: ScoreValue, y: float, color: str, name: str) -> Bar:
 
 
 def leaderboard_chart(board: Leaderboard) -> Chart | None:
-    """One bar per model on the 0-100 display scale, with 95% interval whiskers."""
+    """Lay out one bar per model on the 0-100 display scale, with 95% interval whiskers."""
     if not board.rows:
         return None
     groups, y = [], float(TOP)
@@ -166,7 +166,7 @@ def _nice_step(maximum: float) -> float:
 
 
 def chart_svg(chart: Chart | None, title: str) -> Markup:
-    """The chart as an inline ``<figure>`` with an SVG; every label is escaped."""
+    """Write the chart as an inline ``<figure>`` with an SVG, escaping every label."""
     if chart is None:
         return Markup("")
     parts = [

@@ -70,7 +70,7 @@ def timeline_svg(comparison: Comparison) -> Markup:
 
 
 def scatter_svg(points: Sequence[Point], x_label: str, y_label: str, title: str) -> Markup:
-    """A scatter plot with a logarithmic x axis (prices span orders of magnitude)."""
+    """Draw a scatter plot with a logarithmic x axis, because prices span orders of magnitude."""
     if not points:
         return Markup("")
     height = 360
@@ -132,7 +132,12 @@ def _tick(x: float, label: str, height: int) -> str:
 
 
 def _nice_range(low: float, high: float) -> list[float]:
-    step = 10.0 if high - low > 30 else 5.0 if high - low > 10 else 1.0
+    span = high - low
+    step = 1.0
+    if span > 30:
+        step = 10.0
+    elif span > 10:
+        step = 5.0
     first = math.ceil(low / step) * step
     values = []
     value = first

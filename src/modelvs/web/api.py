@@ -145,7 +145,7 @@ def compare_query(
 
 @router.get("/compare/{pair}", response_model=Comparison, responses=ERRORS)
 def compare_pair(request: Request, pair: str) -> Response:
-    """The comparison of a pair, ``A-vs-B``; the models are ordered alphabetically."""
+    """Compare a pair, ``A-vs-B``; the models are ordered alphabetically."""
     site = site_of(request)
     slugs = sorted(m.slug for m in site.resolve(site.split_pair(_strip(pair))))
     return cached_response(request, comparison_body(site, slugs))

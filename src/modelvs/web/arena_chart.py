@@ -20,7 +20,11 @@ def ratings_chart(ratings: Ratings, site: Site) -> Markup:
     rows = ratings.models[:MAX_ROWS]
     low = min(r.lower for r in rows)
     high = max(r.upper for r in rows)
-    step = 50.0 if high - low > 200 else 25.0 if high - low > 80 else 10.0
+    step = 10.0
+    if high - low > 200:
+        step = 50.0
+    elif high - low > 80:
+        step = 25.0
     axis_low = math.floor(low / step) * step
     axis_high = math.ceil(high / step) * step
     span = max(axis_high - axis_low, 1.0)

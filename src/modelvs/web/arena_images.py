@@ -45,7 +45,7 @@ def store_image(data: bytes, folder: Path = IMAGE_DIR) -> str:
 
 
 def load_image(reference: str, folder: Path = IMAGE_DIR) -> tuple[bytes, str]:
-    """The bytes and media type of a stored image."""
+    """Return the bytes and media type of a stored image."""
     if not IMAGE_REF.match(reference):
         raise UsageError(f"invalid image reference {reference!r}")
     path = folder / reference

@@ -70,7 +70,7 @@ def _prepare(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()):
         if not (out_dir / MARKER).exists():
             raise UsageError(
-                f"{out_dir} is not empty and holds no earlier modelvs export; choose an empty"
+                f"{out_dir} is not empty and contains no earlier modelvs export; choose an empty"
                 " or new folder"
             )
         shutil.rmtree(out_dir)

@@ -2,8 +2,8 @@
 
 The web layer reads them here and passes them to the pure comparison engine. Reading the
 database on every request would cost more than rendering a cached page, so ``version()`` is
-polled at most every ``VERSION_TTL_S`` seconds; pages are keyed by it, which makes a new vote
-or run visible within that time.
+polled at most every ``VERSION_TTL_S`` seconds. Pages are keyed by it, so a new vote or run
+shows within that time.
 """
 
 from __future__ import annotations
