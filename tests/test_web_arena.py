@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,6 +132,41 @@ def test_vote_without_token_is_rejected(catalog: Catalog) -> None:
         response = client.post("/arena/battles", data={"draw": "1", "csrf": "forged"})
         assert response.status_code == 403
         assert "security token" in response.text
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "message"),
+    [
+        ({"outcome": "tie"}, 400, "missing the csrf field"),
+        ({"csrf": "x" * 65, "outcome": "tie"}, 400, "longer than 64 characters"),
+        ({"csrf": "{csrf}", "outcome": "draw"}, 400, "unknown vote 'draw'"),
+        ({"csrf": "{csrf}", "outcome": "tie", **{f"f{i}": "1" for i in range(9)}}, 400, "fields"),
+        ({"csrf": "{csrf}", "outcome": "tie", "pad": "x" * 2000}, 400, "above 1024"),
+        ({"csrf": "forged", "outcome": "tie"}, 403, "security token"),
+    ],
+)
+def test_bad_vote_forms_store_nothing(
+    catalog: Catalog, form: dict[str, str], status: int, message: str
+) -> None:
+    url = temporary_database()
+    record_outputs(url)
+    with TestClient(create_app(catalog, as_of=AS_OF, database_url=url)) as client:
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/arena").text).group(1)  # type: ignore[union-attr]
+        started = client.post(
+            "/arena/battles", data={"draw": "1", "csrf": csrf}, follow_redirects=False
+        )
+        battle = started.headers["location"]
+        posted = {name: value.replace("{csrf}", csrf) for name, value in form.items()}
+        response = client.post(battle + "/vote", data=posted, follow_redirects=False)
+        assert response.status_code == status
+        assert message in html.unescape(response.text)
+        # A multipart form is accepted as well, and the battle still takes its one vote.
+        voted = client.post(
+            battle + "/vote",
+            files={"csrf": (None, csrf), "outcome": (None, "model_b")},
+            follow_redirects=False,
+        )
+        assert voted.status_code == 303
 
 
 def test_leaderboard_after_votes(catalog: Catalog) -> None:

@@ -62,9 +62,11 @@ def create_app(
         key=secret_key,
         limiter=default_limiter(),
     )
+    # Routers are matched in order; no path of one matches another's, and the arena comes
+    # first because its vote route is the busiest write path.
+    app.include_router(arena_pages.router)
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.include_router(arena_pages.router)
     _add_assets(app)
     _add_error_handlers(app)
     document_errors(app)
