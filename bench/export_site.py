@@ -21,9 +21,7 @@ from synthetic_catalog import write_catalog
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=300, help="Synthetic models (default 300).")
-    parser.add_argument(
-        "--jobs", type=int, default=0, help="Worker processes; 0 = one more than the cores."
-    )
+    parser.add_argument("--jobs", type=int, default=0, help="Worker processes; 0 = one per core.")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="modelvs-export-"))

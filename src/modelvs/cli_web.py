@@ -77,7 +77,7 @@ def serve(state: CliState, host: str, port: int, workers: int, as_of: str | None
     "--jobs",
     default=0,
     type=click.IntRange(0, 64),
-    help="Worker processes; 0 means one more than the CPU cores.",
+    help="Worker processes; 0 means one per CPU core.",
 )
 @click.pass_obj
 def export(state: CliState, directory: Path, as_of: str | None, jobs: int) -> None:

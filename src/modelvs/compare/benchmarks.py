@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from modelvs.catalog.catalog import Catalog, VariantRef
 from modelvs.catalog.schema import Direction, Model, Score, Setting, Variant
@@ -18,6 +17,7 @@ from modelvs.compare.model import (
     SourceRef,
     TableRow,
 )
+from modelvs.identity_cache import IdentityCache
 from modelvs.stats.significance import (
     Z_95,
     Difference,
@@ -55,16 +55,24 @@ def describe_setting(setting: Setting) -> str:
 
 def score_value(model: Model, score: Score, variant: Variant) -> ScoreValue:
     """Convert a score to its 0-100 display value; the raw value keeps the variant's scale."""
+    # Scores, variants and sources are frozen, so later comparisons reuse a converted score.
+    # The value depends on the score, its model's sources and the variant's scale.
+    key = (model.slug, variant.scale_max, variant.per_item_mean, variant.items)
+    cached = _converted.get(score, *key)
+    if cached is not None:
+        return cached
     source = source_ref(model, score.source)
     assert source is not None, "catalog checks guarantee that every score source exists"
-    return _score_value(score, variant.scale_max, variant.per_item_mean, variant.items, source)
+    value = _score_value(score, variant.scale_max, variant.per_item_mean, variant.items, source)
+    return _converted.put(score, value, *key)
 
 
-@lru_cache(maxsize=65536)
+_converted: IdentityCache[ScoreValue] = IdentityCache()
+
+
 def _score_value(
     score: Score, scale_max: float, per_item_mean: bool, items: int | None, source: SourceRef
 ) -> ScoreValue:
-    # Scores and sources are frozen, so a converted score is reused by later comparisons.
     if scale_max == 100:
         text = f"{score.value:.1f}"
     else:

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from modelvs.catalog.schema import Model, Source
+from modelvs.catalog.schema import Model
 from modelvs.compare.model import Cell, SourceRef
+from modelvs.identity_cache import IdentityCache
 
 T = TypeVar("T")
 
@@ -19,28 +20,33 @@ def source_ref(model: Model, key: str | None) -> SourceRef | None:
     if key is None or key not in model.sources:
         return None
     source = model.sources[key]
-    cached = _citations.get(id(source))
-    # The cache keeps a reference to the source, so its id cannot be reused by another object.
-    if cached is not None and cached[0] is source:
-        return cached[1]
-    if len(_citations) > MAX_CACHED_CITATIONS:
-        _citations.clear()
+    cached = _citations.get(source)
+    if cached is not None:
+        return cached
     citation = SourceRef(
         url=str(source.url), title=source.title, kind=source.kind.value, retrieved=source.retrieved
     )
-    _citations[id(source)] = (source, citation)
-    return citation
+    return _citations.put(source, citation)
 
 
-MAX_CACHED_CITATIONS = 100_000
-_citations: dict[int, tuple[Source, SourceRef]] = {}
+_citations: IdentityCache[SourceRef] = IdentityCache()
 
 
 def cell(model: Model, text: str | None, source_key: str | None) -> Cell:
     """Build a display cell; ``text=None`` means the fact is unknown."""
     if text is None:
-        return Cell(text=NOT_PUBLISHED, known=False)
-    return Cell(text=text, known=True, source=source_ref(model, source_key))
+        return UNKNOWN_CELL
+    # Cells are frozen, so all comparisons of a model share its cells; the export builds each
+    # of them hundreds of times.
+    cached = _cells.get(model, text, source_key)
+    if cached is not None:
+        return cached
+    built = Cell(text=text, known=True, source=source_ref(model, source_key))
+    return _cells.put(model, built, text, source_key)
+
+
+UNKNOWN_CELL = Cell(text=NOT_PUBLISHED, known=False)
+_cells: IdentityCache[Cell] = IdentityCache()
 
 
 def tokens(count: int) -> str:

@@ -13,6 +13,7 @@ from html import escape
 from markupsafe import Markup
 
 from modelvs.compare.model import Cell, ScoreValue, SourceRef
+from modelvs.identity_cache import IdentityCache
 
 UNKNOWN = '<span class="unknown">not published</span>'
 
@@ -37,6 +38,17 @@ def _link(url: str, title: str, kind: str, retrieved: str) -> str:
 
 
 def fact_html(cell: Cell) -> str:
+    # Comparisons of one model share its cells (see compare.facts.cell), so the HTML is kept.
+    cached = _fact_html.get(cell)
+    if cached is not None:
+        return cached
+    return _fact_html.put(cell, _fact_html_text(cell))
+
+
+_fact_html: IdentityCache[str] = IdentityCache()
+
+
+def _fact_html_text(cell: Cell) -> str:
     if not cell.known:
         return f'<span class="unknown">{escape(cell.text)}</span>'
     if cell.source is None and cell.text.startswith("https://"):
@@ -48,7 +60,14 @@ def fact_html(cell: Cell) -> str:
 def score_html(score: ScoreValue | None) -> str:
     if score is None:
         return UNKNOWN
-    return escape(score.text) + _source_html(score.source)
+    # Comparisons of one model share its converted scores (see score_value), so the HTML is kept.
+    cached = _score_html.get(score)
+    if cached is not None:
+        return cached
+    return _score_html.put(score, escape(score.text) + _source_html(score.source))
+
+
+_score_html: IdentityCache[str] = IdentityCache()
 
 
 def fact_cell(cell: Cell) -> Markup:

@@ -20,7 +20,13 @@ from modelvs.render.cells import (
 )
 from modelvs.render.charts import benchmark_chart, chart_svg, size_chart
 from modelvs.render.more_charts import timeline_svg
-from modelvs.render.rows import detail_rows, shared_rows, table_rows
+from modelvs.render.rows import (
+    detail_rows,
+    left_out_items,
+    shared_rows,
+    single_scores,
+    table_rows,
+)
 from modelvs.render.sections_html import arena_html, outputs_html
 
 STRENGTH_LABELS = {
@@ -57,6 +63,8 @@ def environment() -> Environment:
         outputs_html=outputs_html,
         shared_rows=shared_rows,
         detail_rows=detail_rows,
+        left_out_items=left_out_items,
+        single_scores=single_scores,
     )
     env.globals["version"] = package_version()
     env.globals["strength_labels"] = STRENGTH_LABELS

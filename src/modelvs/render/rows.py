@@ -13,7 +13,14 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from modelvs.compare.model import DetailRow, ModelSummary, SharedScore, TableRow
+from modelvs.compare.model import (
+    DetailRow,
+    LeftOut,
+    ModelSummary,
+    SharedScore,
+    SingleScore,
+    TableRow,
+)
 from modelvs.render.cells import fact_html, score_html
 
 
@@ -49,6 +56,25 @@ def shared_rows(rows: Sequence[SharedScore], names: dict[str, str]) -> Markup:
             f'<span class="note">{escape(s.method)}</span></td></tr>'
         )
     return Markup("\n".join(parts))
+
+
+def left_out_items(rows: Sequence[LeftOut]) -> Markup:
+    """List items of a pair's left-out variants, each with the reason."""
+    return Markup(
+        "".join(
+            f"<li>{escape(r.benchmark)} ({escape(r.variant)}): {escape(r.reason)}</li>"
+            for r in rows
+        )
+    )
+
+
+def single_scores(rows: Sequence[SingleScore], names: dict[str, str]) -> Markup:
+    """Join the variants only one model of a pair reports into one "; "-separated line."""
+    return Markup(
+        "; ".join(
+            f"{escape(r.benchmark)} {escape(r.variant)} ({escape(names[r.model])})" for r in rows
+        )
+    )
 
 
 def detail_rows(
