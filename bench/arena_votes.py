@@ -39,7 +39,7 @@ from modelvs.arena.service import ArenaService
 from modelvs.catalog.load import load_catalog
 from modelvs.store.arena_tables import VoteRow
 from modelvs.store.db import make_engine
-from modelvs.web.arena_answers import draw_prompt
+from modelvs.web.arena_answers import draw_prompt, stored_prompts
 from modelvs.web.identity import csrf_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,8 +147,9 @@ def stored_battles(database_url: str, count: int) -> list[str]:
     engine = make_engine(database_url)
     service = ArenaService(engine, load_catalog(FIXTURE), SECRET.encode())
     paths = []
+    prompts = stored_prompts(engine)
     for seed in range(count):
-        prompt = draw_prompt(engine, seed)
+        prompt = draw_prompt(prompts, seed)
         battle = service.create_battle(
             prompt.text, list(prompt.answers), CLIENT, category=prompt.category, seed=seed
         )

@@ -169,6 +169,19 @@ def test_bad_vote_forms_store_nothing(
         assert voted.status_code == 303
 
 
+def test_arena_page_sees_new_outputs(catalog: Catalog) -> None:
+    url = temporary_database()
+    app = create_app(catalog, as_of=AS_OF, database_url=url)
+    with TestClient(app) as client:
+        assert "0 recorded text prompts" in client.get("/arena").text
+
+        record_outputs(url)
+        # The data version is re-read every two seconds; touch() expires it now.
+        app.state.site.data.touch()
+
+        assert "1 recorded text prompt with" in client.get("/arena").text
+
+
 def test_leaderboard_after_votes(catalog: Catalog) -> None:
     url = temporary_database()
     record_outputs(url)

@@ -20,6 +20,7 @@ from modelvs.render.html import package_version
 from modelvs.store.db import make_engine, upgrade
 from modelvs.web import api, arena_pages, pages, views
 from modelvs.web.arena_pages import Arena, default_limiter
+from modelvs.web.headers import SecurityHeaders
 from modelvs.web.identity import load_secret_key
 from modelvs.web.page_cache import PageCache
 from modelvs.web.responses import cached_response, error_response, modelvs_error
@@ -56,6 +57,8 @@ def create_app(
     app.state.site = site
     app.state.engine = engine
     app.add_middleware(PageCache, version=site.version)
+    # Added last, so it runs first: cached and rendered responses get the same headers.
+    app.add_middleware(SecurityHeaders)
     secret_key = load_secret_key()
     app.state.arena = Arena(
         service=ArenaService(engine, catalog, secret_key),

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,8 @@ def stored_prompts(engine: Engine) -> list[StoredPrompt]:
     return found
 
 
-def draw_prompt(engine: Engine, seed: int) -> StoredPrompt:
-    prompts = stored_prompts(engine)
+def draw_prompt(prompts: Sequence[StoredPrompt], seed: int) -> StoredPrompt:
+    """Pick one of ``prompts`` (from ``stored_prompts``) with a seeded draw."""
     if not prompts:
         raise UsageError(
             "no recorded prompt has answers from two models yet; record some with"

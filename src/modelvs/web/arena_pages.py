@@ -26,7 +26,13 @@ from modelvs.render.sections_html import markdown_html
 from modelvs.stats.bradley_terry import RatingsError
 from modelvs.store.arena_tables import BattleRow, VoteRow
 from modelvs.web import views
-from modelvs.web.arena_answers import ask_both, draw_prompt, live_endpoints, stored_prompts
+from modelvs.web.arena_answers import (
+    StoredPrompt,
+    ask_both,
+    draw_prompt,
+    live_endpoints,
+    stored_prompts,
+)
 from modelvs.web.arena_chart import ratings_chart
 from modelvs.web.arena_images import MAX_IMAGE_BYTES, data_url, load_image, store_image
 from modelvs.web.identity import check_csrf, client_id, csrf_token, remember
@@ -81,17 +87,23 @@ def _page(request: Request, template: str, client: str, new: bool, **context: An
     return response
 
 
+def _stored_prompts(request: Request) -> list[StoredPrompt]:
+    site: Site = request.app.state.site
+    if site.data is None:
+        return stored_prompts(request.app.state.engine)
+    return site.data.stored_prompts()
+
+
 @router.get("/arena")
 def arena_home(request: Request) -> Response:
     client, new = client_id(request)
-    engine = request.app.state.engine
     return _page(
         request,
         "arena.html.j2",
         client,
         new,
         title="Arena",
-        stored=len(stored_prompts(engine)),
+        stored=len(_stored_prompts(request)),
         endpoints=len(live_endpoints()),
     )
 
@@ -108,10 +120,9 @@ async def start_battle(
     client, _ = client_id(request)
     check_csrf(arena.key, client, csrf)
     arena.limiter.check(client)
-    engine = request.app.state.engine
 
     if draw:
-        stored = draw_prompt(engine, secrets.randbits(63))
+        stored = draw_prompt(_stored_prompts(request), secrets.randbits(63))
         battle = arena.service.create_battle(
             stored.text, list(stored.answers), client, category=stored.category
         )

@@ -44,12 +44,8 @@ class PageCache:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_security_headers(send)
-        if scope["method"] == "HEAD":
-            # Serve HEAD as GET without the body, so every GET route also supports HEAD.
-            scope = {**scope, "method": "GET"}
-            send = _without_body(send)
-        elif scope["method"] != "GET":
+        # HEAD requests arrive here as GET (see modelvs.web.headers), so both share entries.
+        if scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         key = (self.version(), scope["raw_path"], scope["query_string"])
@@ -101,35 +97,3 @@ def _header(scope: Scope, name: bytes) -> bytes:
         if key == name:
             return bytes(value)
     return b""
-
-
-# Scripts and styles come only from this site; inline style attributes are used by the charts.
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-        b" img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    ),
-]
-
-
-def _with_security_headers(send: Send) -> Send:
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            names = {name.lower() for name, _ in message.get("headers", [])}
-            extra = [(name, value) for name, value in SECURITY_HEADERS if name not in names]
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return wrapped
-
-
-def _without_body(send: Send) -> Send:
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.body":
-            message = {**message, "body": b""}
-        await send(message)
-
-    return wrapped

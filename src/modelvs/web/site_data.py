@@ -30,6 +30,7 @@ from modelvs.stats.bradley_terry import RatingsError
 from modelvs.stats.ratings import Ratings
 from modelvs.store.arena_tables import VoteRow
 from modelvs.store.runs_tables import RunItemRow
+from modelvs.web.arena_answers import StoredPrompt, stored_prompts
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class SiteData:
         self._version = "0:0"
         self._checked_s = -VERSION_TTL_S
         self._ratings: tuple[str, Ratings | None, str] | None = None
+        self._prompts: tuple[str, list[StoredPrompt]] | None = None
 
     def version(self) -> str:
         """``"<last vote id>:<last run item id>"``, re-read at most every two seconds."""
@@ -80,6 +82,16 @@ class SiteData:
             ratings, problem = None, str(exc)
         self._ratings = (version, ratings, problem)
         return ratings, problem
+
+    def stored_prompts(self) -> list[StoredPrompt]:
+        """Recorded prompts that two models answered (see arena_answers.stored_prompts)."""
+        version = self.version()
+        cached = self._prompts
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        prompts = stored_prompts(self.engine)
+        self._prompts = (version, prompts)
+        return prompts
 
     def arena_section(self, slugs: Sequence[str]) -> ArenaSection:
         ratings, problem = self.ratings()
