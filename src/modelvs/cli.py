@@ -7,9 +7,7 @@ import json
 import logging
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
@@ -26,11 +24,10 @@ from modelvs.cli_catalog import (
     print_models,
     sort_rows,
 )
+from modelvs.cli_options import format_option
 from modelvs.errors import CatalogError, ModelvsError, UnknownModelError
 
 log = logging.getLogger(__name__)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "markdown", "json", "html")
 
@@ -47,17 +44,6 @@ class CliState:
         if self._catalog is None:
             self._catalog = load_catalog(self.data_dir)
         return self._catalog
-
-
-def format_option(choices: tuple[str, ...] = ("text", "json")) -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(choices),
-        default=choices[0],
-        show_default=True,
-        help="Output format.",
-    )
 
 
 @click.group()

@@ -8,10 +8,11 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from modelvs.cli_options import format_option
 from modelvs.errors import UnknownModelError, UsageError
 from modelvs.stats.ratings import (
     DEFAULT_MIN_VOTES,
@@ -26,17 +27,6 @@ if TYPE_CHECKING:
 
     from modelvs.catalog.catalog import Catalog
     from modelvs.cli import CliState
-
-
-def _format_option(function: Any) -> Any:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(("text", "json")),
-        default="text",
-        show_default=True,
-        help="Output format.",
-    )(function)
 
 
 @contextmanager
@@ -96,7 +86,7 @@ def arena() -> None:
     help="SD in Elo points of a Normal prior on each rating (such as 400), which keeps a"
     " model that won or lost every battle finite; default: no prior, such a model is an error.",
 )
-@_format_option
+@format_option()
 @click.pass_obj
 def ratings_command(
     state: CliState,
@@ -190,7 +180,7 @@ def _ratings_text(result: Ratings, category: str | None, excluded: int) -> str:
 
 @arena.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_format_option
+@format_option()
 @click.pass_obj
 def import_command(state: CliState, file: Path, output_format: str) -> None:
     """Import a battle file (JSON list or JSON Lines, public Chatbot Arena format)."""
@@ -217,7 +207,7 @@ def import_command(state: CliState, file: Path, output_format: str) -> None:
     is_flag=True,
     help="Also write excluded votes, each with its exclusion_reason.",
 )
-@_format_option
+@format_option()
 def export_command(file: Path, include_excluded: bool, output_format: str) -> None:
     """Write the stored votes as a battle file: JSON Lines for .jsonl or .ndjson, else a list."""
     from modelvs.arena.transfer import export_battles

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from modelvs.cli_options import format_option
 from modelvs.errors import ModelvsError, UsageError
 
 if TYPE_CHECKING:
@@ -33,17 +34,6 @@ def _endpoints_file_option(function: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
         help="Endpoint registry YAML file (default: $MODELVS_ENDPOINTS, else ./endpoints.yaml).",
-    )(function)
-
-
-def _format_option(function: F) -> F:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(("text", "json")),
-        default="text",
-        show_default=True,
-        help="Output format.",
     )(function)
 
 
@@ -143,7 +133,7 @@ def endpoints_add(
 
 @endpoints.command("list")
 @_endpoints_file_option
-@_format_option
+@format_option()
 def endpoints_list(endpoints_file: Path | None, output_format: str) -> None:
     """List the registered endpoints and whether each API key variable is set."""
     from modelvs.runs.endpoints import endpoints_path, load_endpoints
@@ -227,7 +217,7 @@ def endpoints_remove(name: str, endpoints_file: Path | None) -> None:
 )
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar on stderr.")
 @_endpoints_file_option
-@_format_option
+@format_option()
 @click.pass_obj
 def run_command(
     state: CliState,
@@ -342,7 +332,7 @@ def runs() -> None:
 
 
 @runs.command("list")
-@_format_option
+@format_option()
 def runs_list(output_format: str) -> None:
     """List every stored run, newest first, with its item counts."""
     from modelvs.runs.report import print_runs
@@ -354,7 +344,7 @@ def runs_list(output_format: str) -> None:
 @runs.command("show")
 @click.argument("run_id", type=int)
 @click.option("--outputs", "show_outputs", is_flag=True, help="Also print every output text.")
-@_format_option
+@format_option()
 def runs_show(run_id: int, show_outputs: bool, output_format: str) -> None:
     """Show one run: settings, every item, totals per endpoint; JSON includes the outputs."""
     from modelvs.runs.report import print_run

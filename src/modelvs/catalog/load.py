@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,6 +24,14 @@ from modelvs.errors import CatalogError
 log = logging.getLogger(__name__)
 
 FileModel = TypeVar("FileModel", bound=BaseModel)
+
+
+class _SlugEntry(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
+SlugEntry = TypeVar("SlugEntry", bound=_SlugEntry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +110,14 @@ def _read_yaml(root: Path) -> tuple[Catalog, list[Problem]]:
     orgs = _read_registry(root / orgs_name, OrganizationsFile, problems)
     providers = _read_registry(root / providers_name, ProvidersFile, problems)
     benchmarks = _read_registry(root / benchmarks_name, BenchmarksFile, problems)
-    _index_organizations(catalog, orgs, problems)
-    _index_providers(catalog, providers, problems)
+    if orgs.content is not None:
+        org_list = orgs.content.organizations
+        _index_slugs(
+            orgs, "organizations", "organization", org_list, catalog.organizations, problems
+        )
+    if providers.content is not None:
+        provider_list = providers.content.providers
+        _index_slugs(providers, "providers", "provider", provider_list, catalog.providers, problems)
     _index_benchmarks(catalog, benchmarks, problems)
 
     texts: dict[str, str] = {}
@@ -137,32 +152,24 @@ def _read_yaml(root: Path) -> tuple[Catalog, list[Problem]]:
     return catalog, problems
 
 
-def _index_organizations(
-    catalog: Catalog, orgs: RegistryFile[OrganizationsFile], problems: list[Problem]
+def _index_slugs(
+    registry: RegistryFile[FileModel],
+    section: str,
+    kind: str,
+    entries: Sequence[SlugEntry],
+    index: dict[str, SlugEntry],
+    problems: list[Problem],
 ) -> None:
-    if orgs.content is None:
-        return
-    entries = orgs.content.organizations
-    ids: list[tuple[FieldPath, str]] = [
-        (["organizations", i, "slug"], org.slug) for i, org in enumerate(entries)
-    ]
-    problems.extend(duplicate_ids(orgs.path, orgs.text, ids, "organization slug"))
-    for org in entries:
-        catalog.organizations.setdefault(org.slug, org)
+    """Report repeated slugs in a registry's ``section`` list and index its entries by slug.
 
-
-def _index_providers(
-    catalog: Catalog, providers: RegistryFile[ProvidersFile], problems: list[Problem]
-) -> None:
-    if providers.content is None:
-        return
-    entries = providers.content.providers
-    ids: list[tuple[FieldPath, str]] = [
-        (["providers", i, "slug"], provider.slug) for i, provider in enumerate(entries)
+    The first definition wins, matching the line the duplicate problems point to.
+    """
+    slugs: list[tuple[FieldPath, str]] = [
+        ([section, i, "slug"], entry.slug) for i, entry in enumerate(entries)
     ]
-    problems.extend(duplicate_ids(providers.path, providers.text, ids, "provider slug"))
-    for provider in entries:
-        catalog.providers.setdefault(provider.slug, provider)
+    problems.extend(duplicate_ids(registry.path, registry.text, slugs, f"{kind} slug"))
+    for entry in entries:
+        index.setdefault(entry.slug, entry)
 
 
 def _index_benchmarks(
@@ -171,10 +178,7 @@ def _index_benchmarks(
     if benchmarks.content is None:
         return
     entries = benchmarks.content.benchmarks
-    slugs: list[tuple[FieldPath, str]] = [
-        (["benchmarks", i, "slug"], bench.slug) for i, bench in enumerate(entries)
-    ]
-    problems.extend(duplicate_ids(benchmarks.path, benchmarks.text, slugs, "benchmark slug"))
+    _index_slugs(benchmarks, "benchmarks", "benchmark", entries, catalog.benchmarks, problems)
     variant_ids: list[tuple[FieldPath, str]] = [
         (["benchmarks", i, "variants", j, "id"], variant.id)
         for i, bench in enumerate(entries)
@@ -184,7 +188,6 @@ def _index_benchmarks(
 
     # The first definition wins, matching the line the duplicate problems point to.
     for bench in entries:
-        catalog.benchmarks.setdefault(bench.slug, bench)
         for variant in bench.variants:
             catalog.variants.setdefault(variant.id, VariantRef(bench, variant))
 
