@@ -141,8 +141,9 @@ def test_vote_without_token_is_rejected(catalog: Catalog) -> None:
         ({"csrf": "x" * 65, "outcome": "tie"}, 400, "longer than 64 characters"),
         ({"csrf": "{csrf}", "outcome": "draw"}, 400, "unknown vote 'draw'"),
         ({"csrf": "{csrf}", "outcome": "tie", **{f"f{i}": "1" for i in range(9)}}, 400, "fields"),
-        ({"csrf": "{csrf}", "outcome": "tie", "pad": "x" * 2000}, 400, "above 1024"),
+        ({"csrf": "{csrf}", "outcome": "tie", "pad": "x" * 2000}, 400, "larger than 1024 bytes"),
         ({"csrf": "forged", "outcome": "tie"}, 403, "security token"),
+        ({"csrf": "\u00e9", "outcome": "tie"}, 403, "security token"),
     ],
 )
 def test_bad_vote_forms_store_nothing(
@@ -167,6 +168,23 @@ def test_bad_vote_forms_store_nothing(
             follow_redirects=False,
         )
         assert voted.status_code == 303
+
+
+def test_unknown_long_battle_id_is_cut(catalog: Catalog) -> None:
+    url = temporary_database()
+    record_outputs(url)
+    with TestClient(create_app(catalog, as_of=AS_OF, database_url=url)) as client:
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/arena").text).group(1)  # type: ignore[union-attr]
+        battle_id = "f" * 5000
+        response = client.post(
+            f"/arena/battles/{battle_id}/vote",
+            data={"csrf": csrf, "outcome": "tie"},
+            follow_redirects=False,
+        )
+
+        assert response.status_code == 404
+        assert "f" * 32 + "..." in response.text
+        assert battle_id not in response.text
 
 
 def test_arena_page_sees_new_outputs(catalog: Catalog) -> None:

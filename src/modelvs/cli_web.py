@@ -11,7 +11,8 @@ from modelvs.cli import CliState, parse_date
 
 log = logging.getLogger(__name__)
 
-SEED_PAIR = "/compare/deepseek-vl2-small-vs-qwen3-vl-4b-instruct"
+SEED_MODELS = ("deepseek-vl2-small", "qwen3-vl-4b-instruct")
+SEED_PAIR = f"/compare/{SEED_MODELS[0]}-vs-{SEED_MODELS[1]}"
 
 
 @click.command("serve")
@@ -53,7 +54,8 @@ def serve(state: CliState, host: str, port: int, workers: int, as_of: str | None
         os.environ["MODELVS_AS_OF"] = parse_date(as_of).isoformat()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"modelvs is serving http://{shown}:{port}/", err=True)
-    click.echo(f"seed comparison: http://{shown}:{port}{SEED_PAIR}", err=True)
+    if all(slug in state.catalog.models for slug in SEED_MODELS):
+        click.echo(f"seed comparison: http://{shown}:{port}{SEED_PAIR}", err=True)
     uvicorn.run(
         "modelvs.web.asgi:app",
         host=host,

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from modelvs.errors import ModelvsError, UsageError
 
+# Battle ids are 32 hex digits, so a longer id in a request is cut in messages.
+MAX_SHOWN_ID_CHARS = 64
+
 
 class BattleNotFoundError(UsageError):
     """No stored battle has this id."""
@@ -14,7 +17,8 @@ class BattleNotFoundError(UsageError):
 
     def __init__(self, battle_id: str) -> None:
         self.battle_id = battle_id
-        super().__init__(f"battle {battle_id!r} not found; start a new battle")
+        cut = battle_id if len(battle_id) <= MAX_SHOWN_ID_CHARS else battle_id[:32] + "..."
+        super().__init__(f"battle {cut!r} not found; start a new battle")
 
 
 class DuplicateVoteError(UsageError):

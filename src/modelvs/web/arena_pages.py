@@ -214,17 +214,24 @@ async def vote(request: Request) -> Response:
 router.add_route("/arena/battles/{battle_id}/vote", vote, methods=["POST"])
 
 
+async def _read_limited(request: Request, limit_bytes: int) -> bytes:
+    """Read the request body, and stop with an error as soon as it passes ``limit_bytes``."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit_bytes:
+            raise UsageError(
+                f"the vote form is larger than {limit_bytes} bytes; vote with the page's buttons"
+            )
+    return bytes(body)
+
+
 async def _vote_form(request: Request) -> tuple[str, str]:
     """Read the ``csrf`` and ``outcome`` fields of a posted vote form."""
     fields: dict[str, object]
     if request.headers.get("content-type", "").startswith(URLENCODED):
         # Browsers post this form urlencoded, which the standard library parses in microseconds.
-        body = await request.body()
-        if len(body) > MAX_VOTE_BODY_BYTES:
-            raise UsageError(
-                f"the vote form has {len(body)} bytes, above {MAX_VOTE_BODY_BYTES};"
-                " vote with the page's buttons"
-            )
+        body = await _read_limited(request, MAX_VOTE_BODY_BYTES)
         try:
             parsed = parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_VOTE_FIELDS)
         except ValueError:

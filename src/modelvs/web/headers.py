@@ -1,4 +1,4 @@
-"""ASGI middleware for every response: security headers, and HEAD answered as GET.
+"""ASGI middleware for every response: security headers, and HEAD served as GET.
 
 It is the outermost custom middleware, so responses replayed by the page cache get the same
 headers as rendered ones.

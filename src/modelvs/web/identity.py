@@ -71,7 +71,9 @@ def csrf_token(key: bytes, client: str) -> str:
 
 
 def check_csrf(key: bytes, client: str, token: str) -> None:
-    if not hmac.compare_digest(csrf_token(key, client), token):
+    # Compared as bytes: compare_digest raises TypeError on str with non-ASCII characters.
+    expected = csrf_token(key, client).encode()
+    if not hmac.compare_digest(expected, token.encode("utf-8", "surrogateescape")):
         raise CsrfError(
             "the form's security token is missing or out of date; reload the arena page and"
             " submit again"
