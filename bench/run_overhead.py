@@ -1,10 +1,9 @@
 """Benchmark: client overhead per request of a run (target: under 1 ms beyond the server's time).
 
 Usage: python bench/run_overhead.py [--requests N] [--concurrency N] [--scenario NAME]
-                                    [--http-library httpx|httpx2]
 
 Starts the loopback chat server of the tests (tests/runs_server.py) in its own process, then
-sends a suite of distinct prompts through the real run pipeline (plan, httpx client, SSE
+sends a suite of distinct prompts through the real run pipeline (plan, aiohttp client, SSE
 parser, retries, SQLite writes, progress bar) with 100 requests in flight. The server records
 its own handling time per request, from the end of the request body to its last byte written.
 Overhead per request is the run's recorded latency minus that handling time: it covers
@@ -26,6 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 from modelvs.catalog.load import load_catalog
@@ -139,30 +139,11 @@ def print_result(result: Result) -> None:
     )
 
 
-def use_httpx() -> None:
-    """Make modelvs.runs send with httpx (on httpcore) instead of httpx2, for comparison.
-
-    modelvs uses httpx2 because httpcore 1.0.9's connection pool bookkeeping grows with the
-    square of the connection count.
-    """
-    from modelvs.runs import client, execute
-
-    client.httpx = httpx  # type: ignore[attr-defined]
-    execute.httpx = httpx  # type: ignore[attr-defined]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="Timed requests (default 2000).")
     parser.add_argument(
         "--concurrency", type=int, default=100, help="Requests in flight (default 100)."
-    )
-    parser.add_argument(
-        "--http-library",
-        choices=("httpx", "httpx2"),
-        default="httpx2",
-        help="HTTP client library (default httpx2, which modelvs uses); httpx is measured by"
-        " swapping the module that modelvs.runs imports, for comparison.",
     )
     parser.add_argument(
         "--scenario",
@@ -171,12 +152,10 @@ def main() -> None:
         help="Scenario to run; repeat for several (default: all).",
     )
     args = parser.parse_args()
-    if args.http_library == "httpx":
-        use_httpx()
 
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs,"
-        f" {args.concurrency} requests in flight, {args.http_library},"
+        f" {args.concurrency} requests in flight, aiohttp {aiohttp.__version__},"
         f" {time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.2f}"
     )
     with tempfile.TemporaryDirectory() as folder:

@@ -282,5 +282,5 @@ def test_connection_refused_recorded(
     assert report.ok == 1
     assert items["local"].status == "ok"
     assert items["refused"].status == "failed"
-    assert "connection failed: ConnectError" in (items["refused"].error or "")
+    assert "connection failed: could not connect to 127.0.0.1" in (items["refused"].error or "")
     assert items["refused"].attempts == 3

@@ -1,5 +1,8 @@
 """One streamed chat completions request: POST, read the event stream, time the first token.
 
+Requests go through an ``aiohttp.ClientSession``. Its compiled HTTP parser and plain asyncio
+streams use about a third of httpx2's client CPU per streamed request (docs/benchmarks.md).
+
 Failures become ``AttemptError`` with a message for the item's error column and a flag saying
 whether sending the request again could succeed.
 """
@@ -11,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2 as httpx
+import aiohttp
 
 from modelvs.runs.sse import CompletionStream, StreamError, Usage, error_message
 
@@ -31,9 +34,10 @@ class Timeouts:
     connect_s: float
     read_s: float
 
-    def for_httpx(self) -> httpx.Timeout:
-        # No pool timeout: the per-endpoint semaphores already bound how many requests wait.
-        return httpx.Timeout(connect=self.connect_s, read=self.read_s, write=self.read_s, pool=None)
+    def for_aiohttp(self) -> aiohttp.ClientTimeout:
+        # No total limit, because a long completion that keeps streaming is fine. sock_read
+        # bounds each wait for the next bytes, and per-endpoint semaphores bound the queue.
+        return aiohttp.ClientTimeout(total=None, sock_connect=self.connect_s, sock_read=self.read_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ class AttemptError(Exception):
 
 
 async def send_chat(
-    client: httpx.AsyncClient,
+    session: aiohttp.ClientSession,
     url: str,
     headers: dict[str, str],
     body: bytes,
@@ -71,40 +75,43 @@ async def send_chat(
     """
     started = time.perf_counter()
     try:
-        async with client.stream(
-            "POST", url, content=body, headers=headers, timeout=timeouts.for_httpx()
+        async with session.post(
+            url, data=body, headers=headers, timeout=timeouts.for_aiohttp()
         ) as response:
-            if response.status_code != 200:
+            if response.status != 200:
                 raise await _status_error(response)
-            if response.headers.get("content-type", "").startswith("application/json"):
+            if response.content_type == "application/json":
                 return await _read_whole(response, started)
             return await _read_stream(response, started)
-    except httpx.ConnectTimeout:
+    except aiohttp.ConnectionTimeoutError:
         raise AttemptError(
             f"connection timed out after {timeouts.connect_s:g} s (connect timeout)", True
         ) from None
-    except httpx.ReadTimeout:
+    except (aiohttp.SocketTimeoutError, TimeoutError):
         raise AttemptError(
             f"timed out: no data from the server for {timeouts.read_s:g} s (read timeout)", True
         ) from None
-    except httpx.TimeoutException as exc:
-        raise AttemptError(f"timed out: {type(exc).__name__}", True) from None
-    except httpx.RemoteProtocolError as exc:
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
         raise AttemptError(
             f"the server closed the connection before the response was complete ({exc})", True
         ) from None
-    except httpx.TransportError as exc:
+    except aiohttp.ClientConnectorError as exc:
+        reason = exc.os_error.strerror or str(exc.os_error)
+        raise AttemptError(
+            f"connection failed: could not connect to {exc.host}:{exc.port} ({reason})", True
+        ) from None
+    except aiohttp.ClientConnectionError as exc:
         raise AttemptError(f"connection failed: {type(exc).__name__}: {exc}", True) from None
-    except httpx.HTTPError as exc:
+    except aiohttp.ClientError as exc:
         raise AttemptError(f"HTTP error: {type(exc).__name__}: {exc}", False) from None
 
 
-async def _read_stream(response: httpx.Response, started: float) -> Completion:
+async def _read_stream(response: aiohttp.ClientResponse, started: float) -> Completion:
     stream = CompletionStream()
     ttft_s: float | None = None
     finished_s: float | None = None
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.content.iter_any():
             if stream.done:
                 continue  # drain the closing bytes so the connection returns to the pool
             stream.feed(chunk)
@@ -114,7 +121,7 @@ async def _read_stream(response: httpx.Response, started: float) -> Completion:
                 finished_s = time.perf_counter() - started
     except StreamError as exc:
         raise AttemptError(f"invalid event stream: {exc}", True) from None
-    except (httpx.TimeoutException, httpx.RemoteProtocolError):
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, TimeoutError):
         # After [DONE] the completion is whole; a server that then stalls or drops the
         # connection costs the pooled connection, not the result.
         if not stream.done:
@@ -140,7 +147,7 @@ def _truncated_message(stream: CompletionStream) -> str:
     )
 
 
-async def _read_whole(response: httpx.Response, started: float) -> Completion:
+async def _read_whole(response: aiohttp.ClientResponse, started: float) -> Completion:
     """Read a whole JSON completion from a server that ignored ``stream: true``."""
     data = await _read_limited(response, JSON_BODY_MAX_BYTES)
     latency_s = time.perf_counter() - started
@@ -159,21 +166,21 @@ async def _read_whole(response: httpx.Response, started: float) -> Completion:
     return Completion(stream.text, stream.finish_reason, stream.usage, latency_s, None)
 
 
-async def _status_error(response: httpx.Response) -> AttemptError:
+async def _status_error(response: aiohttp.ClientResponse) -> AttemptError:
     data = await _read_limited(response, ERROR_BODY_MAX_BYTES)
-    status = response.status_code
+    status = response.status
     detail = _error_detail(data)
-    message = f"HTTP {status} {response.reason_phrase}".rstrip()
+    message = f"HTTP {status} {response.reason or ''}".rstrip()
     if detail:
         message += f": {detail}"
     retryable = status in RETRYABLE_STATUSES or (status >= 500 and status not in (501, 505))
     return AttemptError(message, retryable, response.headers.get("retry-after"))
 
 
-async def _read_limited(response: httpx.Response, limit_bytes: int) -> bytes:
+async def _read_limited(response: aiohttp.ClientResponse, limit_bytes: int) -> bytes:
     parts: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_any():
         parts.append(chunk)
         size += len(chunk)
         if size >= limit_bytes:

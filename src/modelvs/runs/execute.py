@@ -1,6 +1,6 @@
 """Sending a planned run: every item concurrently, each stored the moment it finishes.
 
-One ``httpx.AsyncClient`` (one connection pool) serves every endpoint, and a semaphore per
+One ``aiohttp.ClientSession`` (one connection pool) serves every endpoint, and a semaphore per
 endpoint bounds how many of its requests are in flight. Database writes run on one writer
 thread, so a commit never stalls the event loop that times the streams. An item task awaits
 its write, so every item that the progress bar counts is already committed.
@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2 as httpx
+import aiohttp
 from pydantic import BaseModel
 
 from modelvs.runs.client import AttemptError, Completion, Timeouts, send_chat
@@ -57,7 +57,7 @@ class RunReport(BaseModel):
 class _Context:
     plan: RunPlan
     store: RunStore
-    client: httpx.AsyncClient
+    client: aiohttp.ClientSession
     writer: ThreadPoolExecutor
     progress: RunProgress
     api_keys: dict[str, str | None]
@@ -100,10 +100,9 @@ async def execute_plan(
         len(plan.endpoints),
     )
     connections = plan.settings.concurrency * len(plan.endpoints)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelvs-run-writer")
     try:
-        async with httpx.AsyncClient(limits=limits) as client:
+        async with chat_session(connections) as client:
             with RunProgress(plan, show_progress) as progress:
                 context = _Context(
                     plan, store, client, writer, progress, api_keys, _jitter_rng(plan)
@@ -180,8 +179,15 @@ async def _send_item(context: _Context, item: PlannedItem) -> None:
     context.progress.advance(failed=result.status == ITEM_FAILED)
 
 
+def chat_session(connections: int) -> aiohttp.ClientSession:
+    """Open a session with a pool of ``connections``, for use with ``async with``."""
+    # No per-host cap beyond the pool, because per-endpoint semaphores bound each endpoint.
+    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=0)
+    return aiohttp.ClientSession(connector=connector)
+
+
 def chat_sender(
-    client: httpx.AsyncClient, url: str, body: bytes, key: str | None, timeouts: Timeouts
+    client: aiohttp.ClientSession, url: str, body: bytes, key: str | None, timeouts: Timeouts
 ) -> Callable[[], Awaitable[Completion]]:
     """Return a function that sends the request once, with the key redacted from its errors."""
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}

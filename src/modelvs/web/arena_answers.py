@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2 as httpx
+import aiohttp
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from modelvs.errors import ModelvsError, UsageError
 from modelvs.runs.client import AttemptError, Timeouts
 from modelvs.runs.endpoints import Endpoint, endpoints_path, load_endpoints, read_api_keys
-from modelvs.runs.execute import chat_sender
+from modelvs.runs.execute import chat_sender, chat_session
 from modelvs.runs.outputs import latest_outputs
 from modelvs.store.runs_tables import ITEM_OK, RunItemRow
 
@@ -98,7 +98,7 @@ async def ask_both(
             {"type": "image_url", "image_url": {"url": image_url}},
             {"type": "text", "text": prompt},
         ]
-    async with httpx.AsyncClient() as client:
+    async with chat_session(2) as client:
         answers = await asyncio.gather(
             _ask(client, content, first, keys.get(first.name)),
             _ask(client, content, second, keys.get(second.name)),
@@ -107,7 +107,7 @@ async def ask_both(
 
 
 async def _ask(
-    client: httpx.AsyncClient, content: Content, endpoint: Endpoint, key: str | None
+    client: aiohttp.ClientSession, content: Content, endpoint: Endpoint, key: str | None
 ) -> str:
     body = json.dumps(
         {
