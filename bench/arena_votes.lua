@@ -1,7 +1,7 @@
 -- wrk script for bench/arena_votes.py: posts each prepared battle's vote exactly once.
 -- Arguments: FILE (one battle path per line), COOKIE, CSRF, THREADS.
--- Thread k sends lines k, k+THREADS, ...; once its share is sent the thread stops, so that it
--- sends no other load. done() prints the number of votes sent as one JSON line.
+-- Thread k sends lines k, k+THREADS, and so on. A thread stops once its share is sent, so it
+-- adds no other load. done() prints the number of votes sent as one JSON line.
 
 local threads = {}
 
@@ -25,8 +25,8 @@ function init(args)
     ["Cookie"] = "modelvs_client=" .. args[2],
   }
   body = "csrf=" .. args[3] .. "&outcome=model_a"
-  -- wrk calls request() once on the first thread to check for pipelining, and never sends
-  -- that request; give that call a health check so that no vote is skipped.
+  -- wrk calls request() once on the first thread to check for pipelining and never sends that
+  -- request. That call gets a health check, so no vote is skipped.
   if id == 0 then
     next_index = 0
   end

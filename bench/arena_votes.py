@@ -143,7 +143,7 @@ async def session(base: str) -> tuple[httpx.AsyncClient, str]:
 
 
 def stored_battles(database_url: str, count: int) -> list[str]:
-    """Store ``count`` pending battles, both answers saved, for the bench client; return paths."""
+    """Store ``count`` pending battles with both models' answers; return their URL paths."""
     engine = make_engine(database_url)
     service = ArenaService(engine, load_catalog(FIXTURE), SECRET.encode())
     paths = []
@@ -218,8 +218,8 @@ async def run(database_url: str, votes: int, concurrency: int, workers: int) -> 
 
     engine = make_engine(database_url)
     with Session(engine) as db:
-        kept = set(db.scalars(select(VoteRow.battle_id)))
-    lost = [battle for battle in acknowledged if battle not in kept]
+        stored_ids = set(db.scalars(select(VoteRow.battle_id)))
+    lost = [battle for battle in acknowledged if battle not in stored_ids]
     print(f"kill -9 after {len(acknowledged):,} acknowledged votes: {len(lost)} lost")
     if lost:
         sys.exit(1)

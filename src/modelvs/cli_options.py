@@ -15,6 +15,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def format_option(choices: tuple[str, ...] = ("text", "json")) -> Callable[[F], F]:
+    """Return a ``--format`` option over ``choices``; the first choice is the default."""
     return click.option(
         "--format",
         "output_format",

@@ -1,8 +1,8 @@
 """A bounded cache keyed by the identity of a frozen object.
 
 Catalog records and the display values built from them are frozen Pydantic models, and hashing
-one hashes every field, which costs more than rebuilding a small value. Keying by ``id`` is cheap;
-each entry keeps its object alive, so the id cannot be reused by another object.
+one hashes every field, which costs more than rebuilding a small value. Keying by ``id`` is cheap,
+and each entry keeps its object alive, so the id cannot be reused by another object.
 """
 
 from __future__ import annotations

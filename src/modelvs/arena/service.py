@@ -227,8 +227,8 @@ class ArenaService:
             raise VoteClientMismatchError(
                 f"battle {battle_id!r} belongs to another client; vote on your own battle"
             )
-        # A stored vote always sets the state to voted in the same transaction; two votes that
-        # race past this check are stopped by the unique constraint on battle_id.
+        # A stored vote sets the state to voted in the same transaction. Two votes that race
+        # past this check are stopped by the unique constraint on battle_id.
         if battle.state == STATE_VOTED:
             raise DuplicateVoteError(battle_id)
         if battle.state == STATE_ABANDONED:
@@ -289,8 +289,9 @@ _VOTE_BATTLE = (
     .with_for_update()
 )
 _INSERT_VOTE = insert(VoteRow)
-_MARK_VOTED = update(BattleRow).where(BattleRow.id == bindparam("battle_id"))
-_MARK_VOTED = _MARK_VOTED.values(state=STATE_VOTED)
+_MARK_VOTED = (
+    update(BattleRow).where(BattleRow.id == bindparam("battle_id")).values(state=STATE_VOTED)
+)
 
 
 def _counted_votes(column: Label[str]) -> Select[str]:

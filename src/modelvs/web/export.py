@@ -95,9 +95,18 @@ def _openapi() -> bytes:
 
 
 def _write(out_dir: Path, relative: str, body: bytes) -> None:
-    path = out_dir / relative.lstrip("/")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(body)
+    """Write ``body`` to ``relative`` under ``out_dir``, creating its folders."""
+    path = os.path.join(out_dir, relative.lstrip("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # os.open and os.write skip pathlib's and the buffered file object's work, which is
+    # measurable at two files per pair.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(body)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def _write_site_pages(site: Site, out_dir: Path) -> int:
@@ -152,8 +161,6 @@ def _render_chunk(pairs: Sequence[tuple[str, str]]) -> int:
     assert site is not None and out_dir is not None, "worker not initialised"
     catalog, as_of = site.catalog, site.as_of()
     nav = views.nav(static=True)
-    json_dir = out_dir / "api" / "v1" / "compare"
-    json_dir.mkdir(parents=True, exist_ok=True)
     for a, b in pairs:
         path = pair_path([a, b])
         # Each pair is rendered once, so it bypasses the site's caches.
@@ -165,24 +172,9 @@ def _render_chunk(pairs: Sequence[tuple[str, str]]) -> int:
             stylesheet="/static/app.css",
             script="/static/app.js",
         )
-        page_dir = os.path.join(out_dir, path.lstrip("/"))
-        os.makedirs(page_dir, exist_ok=True)
-        _write_file(os.path.join(page_dir, "index.html"), page.encode())
-        body = comparison.model_dump_json().encode()
-        _write_file(os.path.join(json_dir, f"{a}-vs-{b}.json"), body)
+        _write(out_dir, f"{path}/index.html", page.encode())
+        _write(out_dir, f"api/v1/compare/{a}-vs-{b}.json", comparison.model_dump_json().encode())
     return len(pairs)
-
-
-def _write_file(path: str, body: bytes) -> None:
-    # os.open and os.write skip pathlib's and the buffered file object's work, which is
-    # measurable at two files per pair.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(body)
-        while view:
-            view = view[os.write(descriptor, view) :]
-    finally:
-        os.close(descriptor)
 
 
 def _write_pairs(

@@ -22,7 +22,7 @@ SECURITY_HEADERS = [
 ]
 
 
-def with_security_headers(send: Send) -> Send:
+def _with_security_headers(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             names = {name.lower() for name, _ in message.get("headers", [])}
@@ -33,7 +33,7 @@ def with_security_headers(send: Send) -> Send:
     return wrapped
 
 
-def without_body(send: Send) -> Send:
+def _without_body(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.body":
             message = {**message, "body": b""}
@@ -52,9 +52,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = with_security_headers(send)
+        send = _with_security_headers(send)
         if scope["method"] == "HEAD":
             # Every GET route then also supports HEAD, with the same headers and no body.
             scope = {**scope, "method": "GET"}
-            send = without_body(send)
+            send = _without_body(send)
         await self.app(scope, receive, send)
