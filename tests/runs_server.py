@@ -17,7 +17,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,6 +51,10 @@ class RequestRecord:
     body: dict[str, Any]
     arrived_s: float
     handling_s: float | None = None
+    # time.perf_counter() at the end of the request body and at the last byte written. On
+    # Linux it reads CLOCK_MONOTONIC, so a client on the same machine can compare it with its own.
+    started_at_s: float | None = None
+    finished_at_s: float | None = None
 
 
 @dataclass
@@ -60,6 +64,7 @@ class ChatServer:
     chunks: int | None = None
     chunk_delay_s: float = 0.0
     port: int = 0
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     records: list[RequestRecord] = field(default_factory=list)
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = None
@@ -92,7 +97,7 @@ class ChatServer:
             self._thread.join(10)
 
     def _serve(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
+        loop = self.loop_factory()
         asyncio.set_event_loop(loop)
         self._loop = loop
         server = loop.run_until_complete(
@@ -161,7 +166,10 @@ class ChatServer:
         )
         self.records.append(record)
         keep_open = await self._answer(writer, request, prompt, fault, headers)
-        record.handling_s = time.perf_counter() - started
+        finished = time.perf_counter()
+        record.handling_s = finished - started
+        record.started_at_s = started
+        record.finished_at_s = finished
         return keep_open
 
     async def _answer(
@@ -296,8 +304,17 @@ def main() -> None:
     parser.add_argument(
         "--chunk-delay-s", type=float, default=0.0, help="Pause before each content chunk, in s."
     )
+    parser.add_argument(
+        "--uvloop",
+        action="store_true",
+        help="Serve on uvloop's event loop, as uvicorn-based inference servers such as vLLM do.",
+    )
     args = parser.parse_args()
     server = ChatServer(chunks=args.chunks, chunk_delay_s=args.chunk_delay_s, port=args.port)
+    if args.uvloop:
+        import uvloop
+
+        server.loop_factory = uvloop.new_event_loop
     server.start()
     print(server.port, flush=True)
     try:

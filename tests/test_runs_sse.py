@@ -76,6 +76,36 @@ def test_stream_any_line_ending(ending: bytes, cuts: list[int]) -> None:
     assert stream.done
 
 
+EVENT_FORMS = {
+    # How an event that adds ``word`` can be written; all of them mean the same.
+    "plain": lambda word: delta(word),
+    "no space": lambda word: delta(word).replace(b"data: ", b"data:", 1),
+    "two spaces": lambda word: delta(word).replace(b"data: ", b"data:  ", 1),
+    "two lines": lambda word: delta(word).replace(b', "delta"', b',\ndata: "delta"', 1),
+    "with id": lambda word: b"id: 7\n" + delta(word),
+    "after comment": lambda word: b": ping\n\n" + delta(word),
+    "extra blank line": lambda word: b"\n" + delta(word),
+}
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(sorted(EVENT_FORMS)), st.text(max_size=5)), max_size=8),
+    st.lists(st.integers(min_value=0, max_value=2000), max_size=6),
+)
+def test_event_forms_mixed_and_split(events: list[tuple[str, str]], cuts: list[int]) -> None:
+    data = b"".join(EVENT_FORMS[form](word) for form, word in events) + b"data: [DONE]\n\n"
+    expected = "".join(word for _, word in events)
+    assert parse(data).text == expected
+    assert parse(data, [cut for cut in cuts if cut <= len(data)]).text == expected
+    assert parse(data, list(range(len(data)))).text == expected  # one byte at a time
+
+
+def test_deeply_nested_json_malformed() -> None:
+    with pytest.raises(MalformedStreamError, match="event 2 is not valid JSON"):
+        parse(delta("a") + b"data: " + b"[" * 100_000 + b"\n\n")
+
+
 def test_multiline_data_joined() -> None:
     payload = b'data: {"choices": [{"index": 0,\ndata: "delta": {"content": "joined"}}]}\n\n'
     assert parse(payload).text == "joined"

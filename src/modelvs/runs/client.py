@@ -1,7 +1,8 @@
 """One streamed chat completions request: POST, read the event stream, time the first token.
 
-Requests go through an ``aiohttp.ClientSession``. Its compiled HTTP parser and plain asyncio
-streams use about a third of httpx2's client CPU per streamed request (docs/benchmarks.md).
+Requests go through ``modelvs.runs.wire``, which hands each piece of the body to the event
+stream parser inside the event loop's read callback. The first token and the end of the
+completion are timed there, the moment their bytes are read.
 
 Failures become ``AttemptError`` with a message for the item's error column and a flag saying
 whether sending the request again could succeed.
@@ -14,9 +15,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
 from modelvs.runs.sse import CompletionStream, StreamError, Usage, error_message
+from modelvs.runs.wire import (
+    ConnectError,
+    ConnectTimeoutError,
+    DisconnectedError,
+    HttpPool,
+    ProtocolError,
+    ReadTimeoutError,
+    RequestError,
+    Response,
+)
 
 # HTTP statuses worth retrying: timeouts, rate limits and server-side failures. 501 (not
 # implemented) and 505 (HTTP version) will not change on a retry.
@@ -33,11 +42,6 @@ class Timeouts:
 
     connect_s: float
     read_s: float
-
-    def for_aiohttp(self) -> aiohttp.ClientTimeout:
-        # No total limit, because a long completion that keeps streaming is fine. sock_read
-        # bounds each wait for the next bytes, and per-endpoint semaphores bound the queue.
-        return aiohttp.ClientTimeout(total=None, sock_connect=self.connect_s, sock_read=self.read_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,7 @@ class AttemptError(Exception):
 
 
 async def send_chat(
-    session: aiohttp.ClientSession,
+    pool: HttpPool,
     url: str,
     headers: dict[str, str],
     body: bytes,
@@ -75,64 +79,57 @@ async def send_chat(
     """
     started = time.perf_counter()
     try:
-        async with session.post(
-            url, data=body, headers=headers, timeout=timeouts.for_aiohttp()
-        ) as response:
+        async with pool.post(url, headers, body, timeouts.connect_s, timeouts.read_s) as response:
             if response.status != 200:
                 raise await _status_error(response)
             if response.content_type == "application/json":
                 return await _read_whole(response, started)
             return await _read_stream(response, started)
-    except aiohttp.ConnectionTimeoutError:
-        raise AttemptError(
-            f"connection timed out after {timeouts.connect_s:g} s (connect timeout)", True
-        ) from None
-    except (aiohttp.SocketTimeoutError, TimeoutError):
-        raise AttemptError(
-            f"timed out: no data from the server for {timeouts.read_s:g} s (read timeout)", True
-        ) from None
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        raise AttemptError(
-            f"the server closed the connection before the response was complete ({exc})", True
-        ) from None
-    except aiohttp.ClientConnectorError as exc:
-        reason = exc.os_error.strerror or str(exc.os_error)
-        raise AttemptError(
-            f"connection failed: could not connect to {exc.host}:{exc.port} ({reason})", True
-        ) from None
-    except aiohttp.ClientConnectionError as exc:
-        raise AttemptError(f"connection failed: {type(exc).__name__}: {exc}", True) from None
-    except aiohttp.ClientError as exc:
-        raise AttemptError(f"HTTP error: {type(exc).__name__}: {exc}", False) from None
+    except (ConnectTimeoutError, ReadTimeoutError, DisconnectedError) as exc:
+        raise AttemptError(str(exc), True) from None
+    except ConnectError as exc:
+        raise AttemptError(f"connection failed: {exc}", True) from None
+    except ProtocolError as exc:
+        raise AttemptError(str(exc), True) from None
+    except RequestError as exc:
+        raise AttemptError(str(exc), False) from None
 
 
-async def _read_stream(response: aiohttp.ClientResponse, started: float) -> Completion:
-    stream = CompletionStream()
-    ttft_s: float | None = None
-    finished_s: float | None = None
+class _TimedStream:
+    """Event stream parser that also records when the completion starts and ends."""
+
+    def __init__(self, started: float) -> None:
+        self.stream = CompletionStream()
+        self.started = started
+        self.ttft_s: float | None = None
+        self.finished_s: float | None = None
+
+    def feed(self, piece: bytes) -> bool:
+        stream = self.stream
+        stream.feed(piece)
+        if self.ttft_s is None and stream.has_token:
+            self.ttft_s = time.perf_counter() - self.started
+        if stream.done:
+            self.finished_s = time.perf_counter() - self.started
+        return stream.done
+
+
+async def _read_stream(response: Response, started: float) -> Completion:
+    timed = _TimedStream(started)
     try:
-        async for chunk in response.content.iter_any():
-            if stream.done:
-                continue  # drain the closing bytes so the connection returns to the pool
-            stream.feed(chunk)
-            if ttft_s is None and stream.has_token:
-                ttft_s = time.perf_counter() - started
-            if stream.done:
-                finished_s = time.perf_counter() - started
+        await response.stream(timed.feed)
     except StreamError as exc:
         raise AttemptError(f"invalid event stream: {exc}", True) from None
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, TimeoutError):
-        # After [DONE] the completion is whole; a server that then stalls or drops the
-        # connection costs the pooled connection, not the result.
-        if not stream.done:
-            raise
 
+    stream = timed.stream
     if not stream.done:
         stream.finish()
     if not stream.done and stream.finish_reason is None:
         raise AttemptError(_truncated_message(stream), True)
-    latency_s = finished_s if finished_s is not None else time.perf_counter() - started
-    return Completion(stream.text, stream.finish_reason, stream.usage, latency_s, ttft_s)
+    latency_s = timed.finished_s
+    if latency_s is None:
+        latency_s = time.perf_counter() - started
+    return Completion(stream.text, stream.finish_reason, stream.usage, latency_s, timed.ttft_s)
 
 
 def _truncated_message(stream: CompletionStream) -> str:
@@ -147,13 +144,13 @@ def _truncated_message(stream: CompletionStream) -> str:
     )
 
 
-async def _read_whole(response: aiohttp.ClientResponse, started: float) -> Completion:
+async def _read_whole(response: Response, started: float) -> Completion:
     """Read a whole JSON completion from a server that ignored ``stream: true``."""
-    data = await _read_limited(response, JSON_BODY_MAX_BYTES)
+    data = await response.read(JSON_BODY_MAX_BYTES)
     latency_s = time.perf_counter() - started
     try:
         completion = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
         raise AttemptError(f"the response is not valid JSON: {data[:120]!r}", True) from None
     if not isinstance(completion, dict):
         raise AttemptError("the response is not a JSON object", True)
@@ -166,26 +163,15 @@ async def _read_whole(response: aiohttp.ClientResponse, started: float) -> Compl
     return Completion(stream.text, stream.finish_reason, stream.usage, latency_s, None)
 
 
-async def _status_error(response: aiohttp.ClientResponse) -> AttemptError:
-    data = await _read_limited(response, ERROR_BODY_MAX_BYTES)
+async def _status_error(response: Response) -> AttemptError:
+    data = await response.read(ERROR_BODY_MAX_BYTES)
     status = response.status
     detail = _error_detail(data)
-    message = f"HTTP {status} {response.reason or ''}".rstrip()
+    message = f"HTTP {status} {response.reason}".rstrip()
     if detail:
         message += f": {detail}"
     retryable = status in RETRYABLE_STATUSES or (status >= 500 and status not in (501, 505))
     return AttemptError(message, retryable, response.headers.get("retry-after"))
-
-
-async def _read_limited(response: aiohttp.ClientResponse, limit_bytes: int) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        parts.append(chunk)
-        size += len(chunk)
-        if size >= limit_bytes:
-            break
-    return b"".join(parts)[:limit_bytes]
 
 
 def _error_detail(data: bytes) -> str:
@@ -193,7 +179,7 @@ def _error_detail(data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")
     try:
         parsed: Any = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
         parsed = None
     if isinstance(parsed, dict) and "error" in parsed:
         text = error_message(parsed["error"])

@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from modelvs.errors import ModelvsError, UsageError
 from modelvs.runs.client import AttemptError, Timeouts
 from modelvs.runs.endpoints import Endpoint, endpoints_path, load_endpoints, read_api_keys
-from modelvs.runs.execute import chat_sender, chat_session
+from modelvs.runs.execute import chat_sender
 from modelvs.runs.outputs import latest_outputs
+from modelvs.runs.wire import HttpPool
 from modelvs.store.runs_tables import ITEM_OK, RunItemRow
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ async def ask_both(
             {"type": "image_url", "image_url": {"url": image_url}},
             {"type": "text", "text": prompt},
         ]
-    async with chat_session(2) as client:
+    async with HttpPool() as client:
         answers = await asyncio.gather(
             _ask(client, content, first, keys.get(first.name)),
             _ask(client, content, second, keys.get(second.name)),
@@ -106,9 +106,7 @@ async def ask_both(
     return answers[0], answers[1]
 
 
-async def _ask(
-    client: aiohttp.ClientSession, content: Content, endpoint: Endpoint, key: str | None
-) -> str:
+async def _ask(client: HttpPool, content: Content, endpoint: Endpoint, key: str | None) -> str:
     body = json.dumps(
         {
             "model": endpoint.model,

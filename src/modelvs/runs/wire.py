@@ -1,0 +1,558 @@
+"""HTTP/1.1 POST requests over asyncio connections, parsed by llhttp (httptools).
+
+Runs need one thing from HTTP: send a POST and hand each piece of the response body to the
+caller as it arrives. Here the body goes from the socket to the caller's callback inside the
+event loop's read callback. General clients (aiohttp, httpx) put it in a stream object and
+wake the reading task for every piece, which at 100 streams in flight tripled the latency
+that the client adds (docs/benchmarks.md).
+
+Supported: POST with a body, and responses with a Content-Length, a chunked body or a body
+ended by closing the connection. Keep-alive connections are reused per origin, and TLS uses the
+system's certificates through the ``ssl`` module. Not supported: proxies, redirects,
+compression (requests ask for the identity encoding), cookies and HTTP/2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import ssl
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import quote, urlsplit
+
+import httptools
+
+log = logging.getLogger(__name__)
+
+# Bytes a connection reads after its caller stops reading, so that it reaches the end of the
+# response and can be reused. A longer remainder is cheaper to drop with the connection.
+DRAIN_MAX_BYTES = 64 * 1024
+# Characters that a request target keeps as they are. Other characters are percent-encoded.
+TARGET_SAFE = "/%:@!$&'()*+,;=-._~?"
+
+# A response head longer than this is rejected. Servers send a few kilobytes, and parsing an
+# endless head would block the event loop that times every other stream.
+HEAD_MAX_BYTES = 64 * 1024
+# Header names are RFC 9110 tokens. Host names are letters, digits, dots and hyphens, or an
+# IPv6 literal: hex digits, colons and an optional zone after an encoded % (RFC 6874).
+TOKEN_PATTERN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HOST_PATTERN = re.compile(r"[0-9A-Za-z._-]+|[0-9A-Fa-f:.]+(%25[0-9A-Za-z._-]+)?")
+OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+# Called with each piece of the body. It returns True once the caller has all it needs.
+BodySink = Callable[[bytes], bool]
+
+
+class WireError(Exception):
+    """A request failed below the HTTP status level."""
+
+
+class RequestError(WireError):
+    """The request cannot be sent as given (a bad URL or header value)."""
+
+
+class ConnectError(WireError):
+    """No connection could be opened."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"could not connect to {host}:{port} ({reason})")
+        self.host, self.port, self.reason = host, port, reason
+
+
+class ConnectTimeoutError(WireError):
+    """Opening the connection took longer than the connect timeout."""
+
+
+class ReadTimeoutError(WireError):
+    """The server sent nothing for longer than the read timeout."""
+
+
+class DisconnectedError(WireError):
+    """The connection closed before the response was complete."""
+
+
+class ProtocolError(WireError):
+    """The server's bytes are not a valid HTTP/1.1 response."""
+
+
+class _ExtraResponseError(Exception):
+    """Raised inside the parser to stop it at bytes that follow a complete response."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+def split_url(url: str) -> tuple[Origin, str]:
+    """Return the origin of an http(s) URL and its request target (path and query)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise RequestError(f"the URL {url!r} has an invalid port; use 1 to 65535")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RequestError(f"the URL {url!r} is not an http:// or https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        # Never quote the URL: the part before @ is a password.
+        raise RequestError(
+            "the URL has a user name or password before @, which runs do not send; put the"
+            " key in the environment variable that the endpoint's api_key_env names"
+        )
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise RequestError(f"the host name of {url!r} is not a valid domain name") from None
+    if not HOST_PATTERN.fullmatch(host):
+        raise RequestError(f"the host name of {url!r} has characters a host name cannot have")
+    target = quote(parts.path or "/", safe=TARGET_SAFE)
+    if parts.query:
+        target += "?" + quote(parts.query, safe=TARGET_SAFE)
+    default_port = 443 if parts.scheme == "https" else 80
+    return Origin(parts.scheme, host, port or default_port), target
+
+
+def request_head(origin: Origin, target: str, headers: dict[str, str], length: int) -> bytes:
+    """Encode the request line and headers of a POST with a body of ``length`` bytes."""
+    lines = [f"POST {target} HTTP/1.1", f"Host: {origin.host_header}"]
+    for name, value in headers.items():
+        if not TOKEN_PATTERN.fullmatch(name):
+            raise RequestError(f"{name!r} is not a valid HTTP header name")
+        if name.lower() in OWN_HEADERS:
+            raise RequestError(f"the {name} header is set by the client itself; remove it")
+        # A line break in a value would end the header and start another one.
+        if any(char in value for char in "\r\n\0"):
+            raise RequestError(f"the {name} header contains a line break or a NUL character")
+        lines.append(f"{name}: {value}")
+    lines += [f"Content-Length: {length}", "Accept-Encoding: identity", "Connection: keep-alive"]
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeEncodeError:
+        # Never quote the value: it may be an API key.
+        names = [name for name, value in headers.items() if not _latin1(value)]
+        raise RequestError(
+            f"the {', '.join(names)} header has characters that HTTP headers cannot carry"
+        ) from None
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Response:
+    """The status and headers of a response; the body is read through ``read`` or ``stream``."""
+
+    def __init__(
+        self, connection: _Connection, status: int, reason: str, headers: dict[str, str]
+    ) -> None:
+        self._connection = connection
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # lower-case names; repeated headers joined with ", "
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, in lower case."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    async def read(self, limit_bytes: int) -> bytes:
+        """Return the body, or its first ``limit_bytes`` when it is longer."""
+        return await self._connection.collect(limit_bytes)
+
+    async def stream(self, sink: BodySink) -> None:
+        """Call ``sink`` with each piece of the body until it returns True or the body ends.
+
+        An exception raised by ``sink`` is raised here, and the connection is closed.
+        """
+        await self._connection.stream_into(sink)
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection; it serves one request at a time."""
+
+    def __init__(self, pool: HttpPool, origin: Origin) -> None:
+        self.origin = origin
+        self.closed = False
+        self._pool = pool
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._read_timeout_s = 0.0
+        self._last_data_at = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._start_exchange()
+
+    # The state of the current request and response.
+    def _start_exchange(self) -> None:
+        self._header_lines: list[tuple[str, str]] = []
+        self._head_bytes = 0
+        self._head_complete = False
+        self._reason = ""
+        self._head: asyncio.Future[Response] | None = None
+        self._body: asyncio.Future[bytes] | None = None
+        self._sink: BodySink | None = None
+        self._received: list[bytes] = []
+        self._received_bytes = 0
+        self._limit_bytes: int | None = None
+        self._complete = False
+        self._keep_alive = False
+        self._released = False
+        self._failure: WireError | None = None
+        self._has_length = False
+        self._unsent_bytes = 0
+
+    @property
+    def idle(self) -> bool:
+        return not self.closed and self._released and self._complete
+
+    async def send(self, data: bytes, read_timeout_s: float) -> Response:
+        """Write a whole request and wait for the head of its response."""
+        assert self._transport is not None
+        self._start_exchange()
+        self._head = self._loop.create_future()
+        self._read_timeout_s = read_timeout_s
+        self._transport.write(data)
+        self._unsent_bytes = self._transport.get_write_buffer_size()
+        self._last_data_at = self._loop.time()
+        self._arm_timer()
+        return await self._head
+
+    async def collect(self, limit_bytes: int) -> bytes:
+        self._limit_bytes = limit_bytes
+        if not self._has_enough():
+            if self._failure is not None:
+                raise self._failure
+            self._body = self._loop.create_future()
+            await self._body
+        return b"".join(self._received)[:limit_bytes]
+
+    async def stream_into(self, sink: BodySink) -> None:
+        early, self._received = self._received, []
+        for piece in early:
+            if sink(piece):
+                return
+        if self._complete:
+            return
+        if self._failure is not None:
+            raise self._failure
+        self._sink = sink
+        self._body = self._loop.create_future()
+        await self._body
+
+    def release(self, reusable: bool) -> None:
+        """End the caller's use: reuse the connection, let it drain, or close it."""
+        self._released = True
+        self._sink = None
+        self._received = []
+        if not reusable or self._failure is not None:
+            self.close()
+        elif self._complete:
+            self._finish_message()
+        # Otherwise the rest of the body is read and dropped, then the connection is reused.
+
+    def close(self) -> None:
+        # Abort rather than close: a gentle close waits for unsent request bytes, which a
+        # server that stopped reading never takes, and would keep the socket and the body.
+        if self._transport is not None and not self.closed:
+            self._transport.abort()
+        self.closed = True
+        self._cancel_timer()
+
+    # asyncio.Protocol callbacks
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport but have its methods.
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._head is None or (self._released and self._complete):
+            self.close()  # bytes that answer no request: the connection cannot be trusted
+            return
+        self._last_data_at = self._loop.time()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            # A callback stopped the parser; it recorded why, except for a bug of its own.
+            if self._failure is None and not isinstance(exc.__context__, _ExtraResponseError):
+                self._fail(ProtocolError(f"invalid HTTP response: {exc.__context__!r}"))
+            self.close()
+        except httptools.HttpParserError as exc:
+            self._fail(ProtocolError(f"invalid HTTP response: {exc}"))
+            self.close()
+        except httptools.HttpParserUpgrade:
+            self._fail(ProtocolError("the server switched protocols, which runs do not support"))
+            self.close()
+        if not self._head_complete and not self.closed:
+            self._head_bytes += len(data)
+            if self._head_bytes > HEAD_MAX_BYTES:
+                self._fail(
+                    ProtocolError(f"the response head is longer than {HEAD_MAX_BYTES} bytes")
+                )
+                self.close()
+
+    def eof_received(self) -> bool:
+        return False  # close the transport; connection_lost decides what the end means
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._cancel_timer()
+        self._pool.forget(self)
+        if self._complete or self._head is None:
+            return
+        if self._head.done() and not self._has_length:
+            # A body without Content-Length or chunked encoding ends when the connection does.
+            self._on_complete()
+            return
+        reason = f" ({exc})" if exc else ""
+        self._fail(
+            DisconnectedError(
+                f"the server closed the connection before the response was complete{reason}"
+            )
+        )
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        if self._complete:
+            # Bytes after the whole response answer nothing that was asked: stop parsing
+            # them, and do not reuse the connection.
+            raise _ExtraResponseError
+
+    def on_status(self, status: bytes) -> None:
+        self._reason = status.decode("latin-1")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_lines.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if status < 200:
+            return  # an informational response; the real one follows
+        self._head_complete = True
+        headers: dict[str, list[str]] = {}
+        for key, text in self._header_lines:
+            headers.setdefault(key, []).append(text)
+        joined = {key: ", ".join(texts) for key, texts in headers.items()}
+        codings = joined.get("transfer-encoding", "").lower().split(",")
+        chunked = codings[-1].strip() == "chunked"
+        self._has_length = chunked or "content-length" in joined or status in (204, 304)
+        if self._head is not None and not self._head.done():
+            self._head.set_result(Response(self, status, self._reason, joined))
+
+    def on_body(self, body: bytes) -> None:
+        if self._released:
+            self._drain(len(body))
+        elif self._sink is not None:
+            self._feed_sink(self._sink, body)
+        else:
+            self._received.append(body)
+            self._received_bytes += len(body)
+            if self._body is not None and self._has_enough():
+                self._body.set_result(b"")
+
+    def on_message_complete(self) -> None:
+        if self._parser.get_status_code() < 200:
+            self._header_lines, self._reason = [], ""
+            return
+        self._on_complete()
+
+    # Internal steps
+    def _feed_sink(self, sink: BodySink, body: bytes) -> None:
+        try:
+            enough = sink(body)
+        except Exception as exc:
+            self._sink = None
+            if self._body is not None and not self._body.done():
+                self._body.set_exception(exc)
+            self._failure = ProtocolError("the body was rejected by its reader")
+            self.close()
+            return
+        if enough:
+            self._sink = None
+            if self._body is not None and not self._body.done():
+                self._body.set_result(b"")
+
+    def _has_enough(self) -> bool:
+        limit = self._limit_bytes
+        return self._complete or (limit is not None and self._received_bytes >= limit)
+
+    def _drain(self, size: int) -> None:
+        self._received_bytes += size
+        if self._received_bytes > DRAIN_MAX_BYTES:
+            self.close()
+
+    def _on_complete(self) -> None:
+        self._complete = True
+        self._keep_alive = not self.closed and self._parser.should_keep_alive()
+        self._cancel_timer()
+        if self._body is not None and not self._body.done():
+            self._body.set_result(b"")
+        if self._released:
+            self._finish_message()
+
+    def _finish_message(self) -> None:
+        if self.closed or not self._keep_alive:
+            self.close()
+        else:
+            self._pool.give_back(self)
+
+    def _fail(self, error: WireError) -> None:
+        self._failure = error
+        self._cancel_timer()
+        for waiter in (self._head, self._body):
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(error)
+                return
+
+    def _arm_timer(self) -> None:
+        self._cancel_timer()
+        deadline = self._last_data_at + self._read_timeout_s
+        self._timer = self._loop.call_at(deadline, self._check_read_timeout)
+
+    def _check_read_timeout(self) -> None:
+        # One timer per quiet period, rather than one per received piece: a piece only
+        # stores its arrival time, and the timer moves its deadline when it fires.
+        self._timer = None
+        if self._complete or self.closed:
+            return
+        assert self._transport is not None
+        unsent = self._transport.get_write_buffer_size()
+        if unsent < self._unsent_bytes:
+            # The request body is still going out: upload progress counts as activity.
+            self._last_data_at = self._loop.time()
+        self._unsent_bytes = unsent
+        if self._loop.time() - self._last_data_at < self._read_timeout_s:
+            self._arm_timer()
+            return
+        self._fail(
+            ReadTimeoutError(
+                f"timed out: no data from the server for {self._read_timeout_s:g} s (read timeout)"
+            )
+        )
+        self.close()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class HttpPool:
+    """Keep-alive connections per origin; use with ``async with`` to close them at the end."""
+
+    def __init__(self, tls_context: ssl.SSLContext | None = None) -> None:
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._open: set[_Connection] = set()
+        # None: the system's certificate authorities, with host name checks.
+        self._tls_context = tls_context
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._open)
+
+    def close(self) -> None:
+        for connection in list(self._open):
+            connection.close()
+        self._open.clear()
+        self._idle.clear()
+
+    @contextlib.asynccontextmanager
+    async def post(
+        self,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        connect_timeout_s: float,
+        read_timeout_s: float,
+    ) -> AsyncIterator[Response]:
+        """Send a POST and yield its response once the head has arrived.
+
+        The body can be read inside the block; leaving it early lets the connection finish
+        reading the response in the background, so that it can be reused.
+        """
+        origin, target = split_url(url)
+        data = request_head(origin, target, headers, len(body)) + body
+        connection = await self._connection(origin, connect_timeout_s)
+        reusable = False
+        try:
+            response = await connection.send(data, read_timeout_s)
+            yield response
+            reusable = True
+        finally:
+            connection.release(reusable)
+
+    def give_back(self, connection: _Connection) -> None:
+        idle = self._idle.setdefault(connection.origin, [])
+        if connection not in idle:
+            idle.append(connection)
+
+    def forget(self, connection: _Connection) -> None:
+        """Drop a closed connection, so that a long run does not keep every one it opened."""
+        self._open.discard(connection)
+        idle = self._idle.get(connection.origin)
+        if idle and connection in idle:
+            idle.remove(connection)
+
+    async def _connection(self, origin: Origin, connect_timeout_s: float) -> _Connection:
+        # NOTE: a server may close an idle connection just as a request is written to it. That
+        # request fails with DisconnectedError, and the caller's retry policy sends it again.
+        idle = self._idle.get(origin)
+        while idle:
+            connection = idle.pop()
+            if connection.idle:
+                return connection
+            self._open.discard(connection)
+        connection = await self._connect(origin, connect_timeout_s)
+        self._open.add(connection)
+        return connection
+
+    async def _connect(self, origin: Origin, connect_timeout_s: float) -> _Connection:
+        loop = asyncio.get_running_loop()
+        tls: dict[str, Any] = {}
+        if origin.scheme == "https":
+            tls = {"ssl": self._tls(), "server_hostname": origin.host}
+        try:
+            async with asyncio.timeout(connect_timeout_s):
+                _, protocol = await loop.create_connection(
+                    lambda: _Connection(self, origin), origin.host, origin.port, **tls
+                )
+        except TimeoutError:
+            raise ConnectTimeoutError(
+                f"connection timed out after {connect_timeout_s:g} s (connect timeout)"
+            ) from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if exc.errno and not isinstance(exc, ssl.SSLError):
+                # asyncio's own loop puts "Connect call failed" in strerror; errno says why.
+                reason = os.strerror(exc.errno)
+            raise ConnectError(origin.host, origin.port, reason) from None
+        log.debug("opened a connection to %s:%d", origin.host, origin.port)
+        return protocol
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._tls_context is None:
+            self._tls_context = ssl.create_default_context()
+        return self._tls_context
