@@ -66,14 +66,15 @@ def _request(host: str, path: str, prompt: str) -> bytes:
 
 async def _send_all(base_url: str, prompts: list[str], concurrency: int) -> dict[str, float]:
     url = urlsplit(base_url + "/chat/completions")
-    assert url.hostname is not None and url.port is not None
+    host, port = url.hostname, url.port
+    assert host is not None and port is not None
     loop = asyncio.get_running_loop()
     latencies: dict[str, float] = {}
     waiting = list(reversed(prompts))
 
     async def worker() -> None:
         connecting = time.perf_counter()
-        _, exchange = await loop.create_connection(_Exchange, url.hostname, url.port)
+        _, exchange = await loop.create_connection(_Exchange, host, port)
         first = True
         while waiting:
             prompt = waiting.pop()

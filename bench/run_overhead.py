@@ -1,20 +1,20 @@
 """Benchmark: client overhead per request of a run (target: under 1 ms beyond the server's time).
 
 Usage: python bench/run_overhead.py [--requests N] [--concurrency N] [--scenario NAME]
+       [--rounds N] [--server-loop uvloop|asyncio]
 
-Starts the loopback chat server of the tests (tests/runs_server.py, on uvloop) in its own
-process, then sends a suite of distinct prompts through the real run pipeline (plan, HTTP
-client, SSE parser, retries, SQLite writes, progress bar) with 100 requests in flight. The
-server records its own handling time per request, from the end of the request body to its last
-byte written. Overhead per request is the run's recorded latency minus that handling time: it
-covers building and sending the request, loopback transfer, parsing the stream and waiting for
-the client's event loop.
+Starts the loopback chat server of the tests (tests/runs_server.py) in its own process, then
+sends a suite of distinct prompts through the real run pipeline (plan, HTTP client, SSE
+parser, retries, SQLite writes, progress bar) with 100 requests in flight. The server records
+its own handling time per request, from the end of the request body to its last byte written.
+Overhead per request is the run's recorded latency minus that handling time.
 
-The same requests are then sent by a baseline client that does nothing but write the request
-and watch for the end of the answer (``run_baseline.py``). Its overhead is what this machine, the
-kernel's loopback and the server's event loop cost any client; the difference between the two
-is what modelvs adds. Prints the median, 95th percentile and maximum per scenario and client,
-the client's CPU time per request and the load average, since other processes add delay.
+In each round the same number of requests also goes through a bare client that only writes
+the request and watches for the end of the answer (``run_baseline.py``), against the same
+server and in alternating order. Its overhead is what loopback, process wake-ups and the
+server's event loop cost any client on this machine. The difference is what modelvs adds.
+Prints, per round and client, the median, mean, 95th percentile and extremes, the client's CPU
+time per request, and the load average, because other processes add delay.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import httptools
 import httpx
-import uvloop
 
+from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.load import load_catalog
 from modelvs.runs.endpoints import Endpoint
 from modelvs.runs.execute import run_plan
@@ -87,9 +88,11 @@ class Result:
         return values[int(len(values) * 0.95)]
 
 
-def start_server(scenario: Scenario) -> tuple[subprocess.Popen[str], str]:
+def start_server(scenario: Scenario, loop: str) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "tests.runs_server", "--chunks", str(scenario.chunks)]
-    command += ["--chunk-delay-s", str(scenario.chunk_delay_s), "--uvloop"]
+    command += ["--chunk-delay-s", str(scenario.chunk_delay_s)]
+    if loop == "uvloop":
+        command.append("--uvloop")
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     port = int(server.stdout.readline())
@@ -112,55 +115,105 @@ def write_suite(folder: Path, prefix: str, count: int) -> Path:
     return path
 
 
-def measure_modelvs(scenario: Scenario, requests: int, concurrency: int, folder: Path) -> Result:
-    server, base_url = start_server(scenario)
-    engine = make_engine(f"sqlite:///{folder / f'{scenario.name}.sqlite3'}")
-    try:
-        upgrade(engine)
-        store = RunStore(engine)
-        catalog = load_catalog()
-        endpoint = Endpoint(name="bench", base_url=base_url, model="m", catalog_model=CATALOG_MODEL)
-        options = RunOptions(concurrency=concurrency, retries=0, timeout_s=30)
+@dataclass
+class Bench:
+    """One server and one run store, shared by every round of a scenario."""
 
-        # A warm-up run loads every code path once; the timed run opens its own connections.
-        warm = write_suite(folder, f"warm-{scenario.name}", concurrency * 2)
-        warm_plan = plan_new_run(store, catalog, load_suite(warm), [endpoint], options)
-        run_plan(warm_plan, store, {"bench": None}, show_progress=False)
+    scenario: Scenario
+    requests: int
+    concurrency: int
+    folder: Path
+    base_url: str
+    store: RunStore
+    endpoint: Endpoint
+    catalog: Catalog
 
-        suite = write_suite(folder, f"timed-{scenario.name}", requests)
-        plan = plan_new_run(store, catalog, load_suite(suite), [endpoint], options)
+    def send_modelvs(self, prefix: str, count: int, show_progress: bool) -> Result:
+        """Send ``count`` prompts through the run pipeline and measure their overhead."""
+        options = RunOptions(concurrency=self.concurrency, retries=0, timeout_s=30)
+        suite = load_suite(write_suite(self.folder, prefix, count))
+        plan = plan_new_run(self.store, self.catalog, suite, [self.endpoint], options)
         cpu_started_s = time.process_time()
-        report = run_plan(plan, store, {"bench": None}, show_progress=True)
+        report = run_plan(plan, self.store, {"bench": None}, show_progress=show_progress)
         cpu_s = time.process_time() - cpu_started_s
         if report.failed:
             raise SystemExit(f"{report.failed} requests failed; see modelvs runs show")
 
-        handling_s = server_times(base_url)
-        details = store.details(plan.run_id)
+        details = self.store.details(plan.run_id)
         texts = {prompt.prompt_id: prompt.text for prompt in details.prompts}
-        overhead_ms = [
-            ((item.latency_s or 0) - handling_s[texts[item.prompt_id]]) * 1000
-            for item in details.items
-        ]
-        return Result("modelvs", scenario, requests, report.elapsed_s, cpu_s, overhead_ms)
+        latencies = {texts[item.prompt_id]: item.latency_s or 0.0 for item in details.items}
+        return self._result("modelvs", latencies, report.elapsed_s, cpu_s)
+
+    def send_baseline(self, prefix: str, count: int) -> Result:
+        """Send ``count`` prompts with the bare client and measure their overhead."""
+        prompts = [f"{prefix} prompt {i}" for i in range(count)]
+        started_s = time.perf_counter()
+        latencies, cpu_s = run_baseline(self.base_url, prompts, self.concurrency)
+        return self._result("baseline", latencies, time.perf_counter() - started_s, cpu_s)
+
+    def _result(
+        self, client: str, latencies: dict[str, float], elapsed_s: float, cpu_s: float
+    ) -> Result:
+        handling_s = server_times(self.base_url)
+        overhead_ms = [(latencies[p] - handling_s[p]) * 1000 for p in latencies]
+        return Result(client, self.scenario, len(latencies), elapsed_s, cpu_s, overhead_ms)
+
+
+def measure(args: argparse.Namespace, scenario: Scenario, folder: Path) -> None:
+    """Run both clients in alternating rounds against one server and print each round."""
+    server, base_url = start_server(scenario, args.server_loop)
+    engine = make_engine(f"sqlite:///{folder / f'{scenario.name}.sqlite3'}")
+    try:
+        upgrade(engine)
+        endpoint = Endpoint(name="bench", base_url=base_url, model="m", catalog_model=CATALOG_MODEL)
+        bench = Bench(
+            scenario,
+            args.requests,
+            args.concurrency,
+            folder,
+            base_url,
+            RunStore(engine),
+            endpoint,
+            load_catalog(),
+        )
+
+        # Warm-up: every code path runs once. Each timed round opens its own connections.
+        bench.send_modelvs(f"warm-{scenario.name}", args.concurrency * 2, show_progress=False)
+        bench.send_baseline(f"warm-{scenario.name}", args.concurrency * 2)
+
+        added: list[tuple[float, float, float]] = []
+        for number in range(args.rounds):
+            # The order alternates, so that neither client always runs after the other.
+            prefix = f"{scenario.name}-{number}"
+            if number % 2 == 0:
+                ours = bench.send_modelvs(f"{prefix}-modelvs", args.requests, show_progress=True)
+                floor = bench.send_baseline(f"{prefix}-baseline", args.requests)
+            else:
+                floor = bench.send_baseline(f"{prefix}-baseline", args.requests)
+                ours = bench.send_modelvs(f"{prefix}-modelvs", args.requests, show_progress=True)
+            print(f" round {number + 1}")
+            print_result(ours)
+            print_result(floor)
+            added.append(
+                (
+                    ours.median_ms - floor.median_ms,
+                    ours.mean_ms - floor.mean_ms,
+                    ours.p95_ms - floor.p95_ms,
+                )
+            )
+            median, mean, p95 = added[-1]
+            print(
+                f"  added by modelvs: median {median:.3f} ms, mean {mean:.3f} ms, p95 {p95:.3f} ms"
+            )
+
+        medians, means, p95s = zip(*added, strict=True)
+        print(
+            f" {scenario.name}, added by modelvs over {args.rounds} rounds (median of rounds):"
+            f" median {statistics.median(medians):.3f} ms, mean {statistics.median(means):.3f} ms,"
+            f" p95 {statistics.median(p95s):.3f} ms"
+        )
     finally:
         engine.dispose()
-        server.terminate()
-        server.wait(10)
-
-
-def measure_baseline(scenario: Scenario, requests: int, concurrency: int) -> Result:
-    server, base_url = start_server(scenario)
-    try:
-        run_baseline(base_url, [f"warm prompt {i}" for i in range(concurrency * 2)], concurrency)
-        prompts = [f"timed prompt {i}" for i in range(requests)]
-        started_s = time.perf_counter()
-        latencies, cpu_s = run_baseline(base_url, prompts, concurrency)
-        elapsed_s = time.perf_counter() - started_s
-        handling_s = server_times(base_url)
-        overhead_ms = [(latencies[p] - handling_s[p]) * 1000 for p in prompts]
-        return Result("baseline", scenario, requests, elapsed_s, cpu_s, overhead_ms)
-    finally:
         server.terminate()
         server.wait(10)
 
@@ -191,12 +244,22 @@ def main() -> None:
         action="append",
         help="Scenario to run; repeat for several (default: all).",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Rounds of both clients per scenario (default 3)."
+    )
+    parser.add_argument(
+        "--server-loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="Event loop of the loopback server (default uvloop, as uvicorn-based servers use).",
+    )
     args = parser.parse_args()
 
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs,"
         f" {args.concurrency} requests in flight, httptools {httptools.__version__},"
-        f" uvloop {uvloop.__version__}, {time.strftime('%Y-%m-%d')},"
+        f" uvloop {version('uvloop')}, server on {args.server_loop},"
+        f" {time.strftime('%Y-%m-%d')},"
         f" load average {os.getloadavg()[0]:.2f}"
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -206,15 +269,7 @@ def main() -> None:
                 f"{scenario.name}: {scenario.chunks} chunks,"
                 f" {scenario.chunk_delay_s * 1000:g} ms apart"
             )
-            ours = measure_modelvs(scenario, args.requests, args.concurrency, Path(folder))
-            print_result(ours)
-            floor = measure_baseline(scenario, args.requests, args.concurrency)
-            print_result(floor)
-            print(
-                f"  added by modelvs: median {ours.median_ms - floor.median_ms:.3f} ms,"
-                f" mean {ours.mean_ms - floor.mean_ms:.3f} ms,"
-                f" p95 {ours.p95_ms - floor.p95_ms:.3f} ms"
-            )
+            measure(args, scenario, Path(folder))
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
 
 

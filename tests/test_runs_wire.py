@@ -13,6 +13,7 @@ import pytest
 import trustme
 import uvloop
 
+from modelvs.runs.client import AttemptError, Timeouts, send_chat
 from modelvs.runs.wire import (
     DRAIN_MAX_BYTES,
     ConnectError,
@@ -458,3 +459,73 @@ def test_bad_header_names_and_urls_rejected() -> None:
         with pytest.raises(RequestError, match=message) as caught:
             split_url(url)
         assert "hunter22" not in str(caught.value)
+
+
+def test_read_limit_mid_write_drains_for_reuse() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(2):
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            await asyncio.sleep(0.05)  # the reader is waiting when the pieces come, in one write
+            pieces = b"".join(chunk(b"%d" % n * 10) for n in range(10))
+            writer.write(pieces + b"0\r\n\r\n")
+
+    async def scenario() -> None:
+        async with scripted(handler) as server, HttpPool() as pool:
+            for _ in range(2):
+                assert await post_and_read(pool, server.url, limit=15) == (
+                    200,
+                    b"0" * 10 + b"1" * 5,
+                )
+            assert server.connections == 1
+
+    run(scenario)
+
+
+def test_status_errors_reuse_the_connection() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        error = b'{"error": {"message": "slow down"}}'
+        writer.write(answer(error).replace(b"200 OK", b"429 Too Many Requests"))
+        await read_request(reader)
+        moved = b"HTTP/1.1 307 Temporary Redirect\r\nLocation: https://new.example/v1\r\n"
+        writer.write(moved + b"Content-Length: 0\r\n\r\n")
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 2OO OK\r\n\r\n")
+        await asyncio.sleep(1)
+
+    async def scenario() -> None:
+        timeouts = Timeouts(connect_s=5.0, read_s=5.0)
+        async with scripted(handler) as server, HttpPool() as pool:
+            errors: list[AttemptError] = []
+            for _ in range(3):
+                with pytest.raises(AttemptError) as caught:
+                    await send_chat(pool, server.url, HEADERS, b"{}", timeouts)
+                errors.append(caught.value)
+            assert str(errors[0]) == "HTTP 429 Too Many Requests: slow down"
+            assert errors[0].retryable
+            assert "moved to https://new.example/v1; set its base_url" in str(errors[1])
+            assert not errors[1].retryable
+            assert "invalid HTTP response" in str(errors[2])
+            assert "b'HTTP/1.1 2OO" in str(errors[2])
+            assert not errors[2].retryable
+            assert server.connections == 1
+
+    run(scenario)
+
+
+def test_name_lookup_failure_keeps_its_reason() -> None:
+    async def scenario() -> None:
+        def no_such_name(*args: object, **kwargs: object) -> None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+        # Stands in for the resolver, so that the test sends no DNS query.
+        loop = asyncio.get_running_loop()
+        loop.getaddrinfo = no_such_name  # type: ignore[method-assign,assignment]
+        async with HttpPool() as pool:
+            with pytest.raises(
+                ConnectError, match=r"no-such-host:80 \(Name or service not known\)"
+            ):
+                await post_and_read(pool, "http://no-such-host/v1")
+
+    asyncio.run(scenario())

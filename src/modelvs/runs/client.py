@@ -80,19 +80,20 @@ async def send_chat(
     started = time.perf_counter()
     try:
         async with pool.post(url, headers, body, timeouts.connect_s, timeouts.read_s) as response:
-            if response.status != 200:
-                raise await _status_error(response)
-            if response.content_type == "application/json":
+            if response.status == 200 and response.content_type == "application/json":
                 return await _read_whole(response, started)
-            return await _read_stream(response, started)
+            if response.status == 200:
+                return await _read_stream(response, started)
+            # Raised after the block, so that a connection whose error body was read whole
+            # is reused: retries after a 429 then need no new connection or TLS handshake.
+            error = await _status_error(response)
     except (ConnectTimeoutError, ReadTimeoutError, DisconnectedError) as exc:
         raise AttemptError(str(exc), True) from None
     except ConnectError as exc:
         raise AttemptError(f"connection failed: {exc}", True) from None
-    except ProtocolError as exc:
-        raise AttemptError(str(exc), True) from None
-    except RequestError as exc:
+    except (ProtocolError, RequestError) as exc:
         raise AttemptError(str(exc), False) from None
+    raise error
 
 
 class _TimedStream:
@@ -168,7 +169,11 @@ async def _status_error(response: Response) -> AttemptError:
     status = response.status
     detail = _error_detail(data)
     message = f"HTTP {status} {response.reason}".rstrip()
-    if detail:
+    location = response.headers.get("location")
+    if 300 <= status < 400 and location:
+        # Runs do not follow redirects, because a moved API should be fixed in the registry.
+        message += f": the endpoint moved to {location[:200]}; set its base_url to match"
+    elif detail:
         message += f": {detail}"
     retryable = status in RETRYABLE_STATUSES or (status >= 500 and status not in (501, 505))
     return AttemptError(message, retryable, response.headers.get("retry-after"))

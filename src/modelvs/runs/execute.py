@@ -1,10 +1,11 @@
-"""Sending a planned run: every item concurrently, each stored the moment it finishes.
+"""Sending a planned run: items sent concurrently, each stored the moment it finishes.
 
 One ``HttpPool`` (keep-alive connections per origin) serves every endpoint, and a fixed
 number of workers per endpoint bounds how many of its requests are in flight. The event loop
-is uvloop's where it is installed, because its read path halves the client's CPU time per
-streamed response. Database writes run on one writer thread, so a commit never stalls the event
-loop that times the streams. The progress bar counts an item once its write has committed.
+is uvloop's where it is installed, because it roughly halved a bare client's CPU time per
+streamed response (docs/benchmarks.md). Database writes run on one writer thread, so a
+commit never stalls the event loop that times the streams. The progress bar counts an item
+once its write has committed.
 """
 
 from __future__ import annotations
@@ -162,10 +163,10 @@ async def _send_all(context: _Context) -> None:
     async with asyncio.TaskGroup() as group:
         for queue in queues.values():
             for _ in range(min(plan.settings.concurrency, len(queue))):
-                group.create_task(_work_through(context, queue, group))
+                group.create_task(_run_worker(context, queue, group))
 
 
-async def _work_through(
+async def _run_worker(
     context: _Context, queue: deque[PlannedItem], group: asyncio.TaskGroup
 ) -> None:
     while queue:

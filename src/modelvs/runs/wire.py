@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import re
+import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -284,7 +285,7 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._head is None or (self._released and self._complete):
-            self.close()  # bytes that answer no request: the connection cannot be trusted
+            self.close()  # unsolicited bytes: the connection is no longer in a known state
             return
         self._last_data_at = self._loop.time()
         try:
@@ -295,7 +296,7 @@ class _Connection(asyncio.Protocol):
                 self._fail(ProtocolError(f"invalid HTTP response: {exc.__context__!r}"))
             self.close()
         except httptools.HttpParserError as exc:
-            self._fail(ProtocolError(f"invalid HTTP response: {exc}"))
+            self._fail(ProtocolError(f"invalid HTTP response ({exc}), starting {data[:60]!r}"))
             self.close()
         except httptools.HttpParserUpgrade:
             self._fail(ProtocolError("the server switched protocols, which runs do not support"))
@@ -331,8 +332,8 @@ class _Connection(asyncio.Protocol):
     # httptools callbacks
     def on_message_begin(self) -> None:
         if self._complete:
-            # Bytes after the whole response answer nothing that was asked: stop parsing
-            # them, and do not reuse the connection.
+            # Bytes after the whole response belong to no request. Stop parsing them, and do
+            # not reuse the connection.
             raise _ExtraResponseError
 
     def on_status(self, status: bytes) -> None:
@@ -364,7 +365,7 @@ class _Connection(asyncio.Protocol):
         else:
             self._received.append(body)
             self._received_bytes += len(body)
-            if self._body is not None and self._has_enough():
+            if self._body is not None and not self._body.done() and self._has_enough():
                 self._body.set_result(b"")
 
     def on_message_complete(self) -> None:
@@ -381,6 +382,8 @@ class _Connection(asyncio.Protocol):
             self._sink = None
             if self._body is not None and not self._body.done():
                 self._body.set_exception(exc)
+            # The caller gets the sink's own exception; this failure only marks the connection
+            # as unusable for release().
             self._failure = ProtocolError("the body was rejected by its reader")
             self.close()
             return
@@ -414,6 +417,8 @@ class _Connection(asyncio.Protocol):
             self._pool.give_back(self)
 
     def _fail(self, error: WireError) -> None:
+        if self._failure is not None:
+            return  # the first failure is the cause; closing after it causes the later ones
         self._failure = error
         self._cancel_timer()
         for waiter in (self._head, self._body):
@@ -427,7 +432,7 @@ class _Connection(asyncio.Protocol):
         self._timer = self._loop.call_at(deadline, self._check_read_timeout)
 
     def _check_read_timeout(self) -> None:
-        # One timer per quiet period, rather than one per received piece: a piece only
+        # One timer per read-timeout interval rather than one per received piece. A piece only
         # stores its arrival time, and the timer moves its deadline when it fires.
         self._timer = None
         if self._complete or self.closed:
@@ -490,8 +495,8 @@ class HttpPool:
     ) -> AsyncIterator[Response]:
         """Send a POST and yield its response once the head has arrived.
 
-        The body can be read inside the block; leaving it early lets the connection finish
-        reading the response in the background, so that it can be reused.
+        The body can be read inside the block. When the block ends early, the connection reads
+        the rest of the response in the background, so that it can be reused.
         """
         origin, target = split_url(url)
         data = request_head(origin, target, headers, len(body)) + body
@@ -545,8 +550,8 @@ class HttpPool:
             ) from None
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            if exc.errno and not isinstance(exc, ssl.SSLError):
-                # asyncio's own loop puts "Connect call failed" in strerror; errno says why.
+            if exc.errno and exc.errno > 0 and not isinstance(exc, ssl.SSLError | socket.gaierror):
+                # asyncio's own loop puts "Connect call failed" in strerror; errno has the cause.
                 reason = os.strerror(exc.errno)
             raise ConnectError(origin.host, origin.port, reason) from None
         log.debug("opened a connection to %s:%d", origin.host, origin.port)
