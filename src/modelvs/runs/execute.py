@@ -60,7 +60,7 @@ class RunReport(BaseModel):
 class _Context:
     plan: RunPlan
     store: RunStore
-    client: HttpPool
+    pool: HttpPool
     writer: ThreadPoolExecutor
     progress: RunProgress
     api_keys: dict[str, str | None]
@@ -113,11 +113,9 @@ async def execute_plan(
     )
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelvs-run-writer")
     try:
-        async with HttpPool() as client:
+        async with HttpPool() as pool:
             with RunProgress(plan, show_progress) as progress:
-                context = _Context(
-                    plan, store, client, writer, progress, api_keys, _jitter_rng(plan)
-                )
+                context = _Context(plan, store, pool, writer, progress, api_keys, _jitter_rng(plan))
                 await _send_all(context)
     finally:
         # Waits for a write in progress, so a cancelled run still commits the item it was writing.
@@ -184,7 +182,7 @@ async def _send_item(context: _Context, item: PlannedItem) -> ItemResult:
     label = f"run {context.plan.run_id}, endpoint {endpoint.name}, prompt {item.prompt.id}"
 
     body = request_body(endpoint, context.contents[item.prompt.id], context.plan)
-    send = chat_sender(context.client, endpoint.chat_url, body, key, timeouts)
+    send = chat_sender(context.pool, endpoint.chat_url, body, key, timeouts)
     outcome = await send_with_retries(send, policy, context.rng, label)
 
     result = item_result(item, outcome, _output_secrets(key))
@@ -206,7 +204,7 @@ async def _store(context: _Context, result: ItemResult) -> None:
 
 
 def chat_sender(
-    client: HttpPool, url: str, body: bytes, key: str | None, timeouts: Timeouts
+    pool: HttpPool, url: str, body: bytes, key: str | None, timeouts: Timeouts
 ) -> Callable[[], Awaitable[Completion]]:
     """Return a function that sends the request once, with the key redacted from its errors."""
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -215,7 +213,7 @@ def chat_sender(
 
     async def send() -> Completion:
         try:
-            return await send_chat(client, url, headers, body, timeouts)
+            return await send_chat(pool, url, headers, body, timeouts)
         except AttemptError as exc:
             message = redact(str(exc), [key] if key else [])
             raise AttemptError(message, exc.retryable, exc.retry_after) from None

@@ -98,15 +98,15 @@ async def ask_both(
             {"type": "image_url", "image_url": {"url": image_url}},
             {"type": "text", "text": prompt},
         ]
-    async with HttpPool() as client:
+    async with HttpPool() as pool:
         answers = await asyncio.gather(
-            _ask(client, content, first, keys.get(first.name)),
-            _ask(client, content, second, keys.get(second.name)),
+            _ask(pool, content, first, keys.get(first.name)),
+            _ask(pool, content, second, keys.get(second.name)),
         )
     return answers[0], answers[1]
 
 
-async def _ask(client: HttpPool, content: Content, endpoint: Endpoint, key: str | None) -> str:
+async def _ask(pool: HttpPool, content: Content, endpoint: Endpoint, key: str | None) -> str:
     body = json.dumps(
         {
             "model": endpoint.model,
@@ -115,7 +115,7 @@ async def _ask(client: HttpPool, content: Content, endpoint: Endpoint, key: str 
             "max_tokens": LIVE_MAX_TOKENS,
         }
     ).encode()
-    send = chat_sender(client, endpoint.chat_url, body, key, LIVE_TIMEOUTS)
+    send = chat_sender(pool, endpoint.chat_url, body, key, LIVE_TIMEOUTS)
     try:
         completion = await send()
     except AttemptError as exc:
