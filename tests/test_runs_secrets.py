@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, select
 
+from modelvs.runs.execute import redact_message
 from modelvs.store.db import make_engine
 from tests.conftest import FIXTURE_CATALOG, Runner
 from tests.runs_server import Fault, running_server
@@ -112,3 +113,12 @@ def test_missing_key_variable_named(
     store = open_store(database_url)
     assert store.list_runs() == []  # the key is checked before a run is stored
     store.engine.dispose()
+
+
+def test_cut_key_redacted_from_errors() -> None:
+    cut = f"HTTP 401: bad key {SECRET[:12]}..."
+    message = redact_message(cut, [SECRET])
+    assert SECRET[:12] not in message
+    assert message == "HTTP 401: bad key [redacted]..."
+    # Starts shorter than 8 characters stay, because they would match ordinary text.
+    assert redact_message("key sk-t...", [SECRET]) == "key sk-t..."

@@ -530,3 +530,17 @@ def test_name_lookup_failure_keeps_its_reason() -> None:
                 await post_and_read(pool, "http://no-such-host/v1")
 
     asyncio.run(scenario())
+
+
+def test_server_closing_after_each_response() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(answer(b"once"))  # no Connection: close, then the server closes
+
+    async def scenario() -> None:
+        async with scripted(handler) as server, HttpPool() as pool:
+            for _ in range(20):
+                assert await post_and_read(pool, server.url) == (200, b"once")
+            assert server.connections == 20
+
+    run(scenario)

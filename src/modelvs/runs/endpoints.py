@@ -22,6 +22,7 @@ from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.schema import SLUG_PATTERN
 from modelvs.errors import UsageError
 from modelvs.runs.errors import EndpointsFileError, MissingApiKeyError, UnknownEndpointError
+from modelvs.runs.wire import RequestError, split_url
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,12 @@ class Endpoint(BaseModel):
             raise ValueError("must be an http:// or https:// URL, such as http://127.0.0.1:8000/v1")
         if parts.query or parts.fragment:
             raise ValueError("must not contain a query or fragment")
+        try:
+            # The checks that requests apply (port, host name, no user or password), so that a
+            # bad URL is rejected when it is added rather than when a run sends to it.
+            split_url(value)
+        except RequestError as exc:
+            raise ValueError(str(exc)) from None
         return value.rstrip("/")
 
     @field_validator("api_key_env")

@@ -215,7 +215,7 @@ def chat_sender(
         try:
             return await send_chat(pool, url, headers, body, timeouts)
         except AttemptError as exc:
-            message = redact(str(exc), [key] if key else [])
+            message = redact_message(str(exc), [key] if key else [])
             raise AttemptError(message, exc.retryable, exc.retry_after) from None
 
     return send
@@ -296,6 +296,20 @@ def _note_missing_usage(context: _Context, endpoint: RunEndpoint) -> None:
 
 def _output_secrets(key: str | None) -> list[str]:
     return [key] if key and len(key) >= REDACT_MIN_CHARS else []
+
+
+def redact_message(text: str, secrets: Sequence[str]) -> str:
+    """Replace every secret in an error message, and the longest cut-off start of each.
+
+    Messages quote server text cut to a fixed length, and a cut can fall inside a key.
+    """
+    text = redact(text, secrets)
+    for secret in secrets:
+        for length in range(len(secret) - 1, REDACT_MIN_CHARS - 1, -1):
+            if secret[:length] in text:
+                text = text.replace(secret[:length], REDACTED)
+                break
+    return text
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:

@@ -225,6 +225,7 @@ class _Connection(asyncio.Protocol):
         self._failure: WireError | None = None
         self._has_length = False
         self._unsent_bytes = 0
+        self.got_data = False
 
     @property
     def idle(self) -> bool:
@@ -292,6 +293,7 @@ class _Connection(asyncio.Protocol):
         if self._head is None or (self._released and self._complete):
             self.close()  # unsolicited bytes: the connection is no longer in a known state
             return
+        self.got_data = True
         self._last_data_at = self._loop.time()
         try:
             self._parser.feed_data(data)
@@ -504,10 +506,9 @@ class HttpPool:
         """
         origin, target = split_url(url)
         data = request_head(origin, target, headers, len(body)) + body
-        connection = await self._connection(origin, connect_timeout_s)
+        connection, response = await self._send(origin, data, connect_timeout_s, read_timeout_s)
         reusable = False
         try:
-            response = await connection.send(data, read_timeout_s)
             yield response
             reusable = True
         finally:
@@ -525,18 +526,42 @@ class HttpPool:
         if idle and connection in idle:
             idle.remove(connection)
 
-    async def _connection(self, origin: Origin, connect_timeout_s: float) -> _Connection:
-        # NOTE: a server may close an idle connection just as a request is written to it. That
-        # request fails with DisconnectedError, and the caller's retry policy sends it again.
+    async def _send(
+        self, origin: Origin, data: bytes, connect_timeout_s: float, read_timeout_s: float
+    ) -> tuple[_Connection, Response]:
+        """Send a request on an idle connection, or a new one, and wait for the response head."""
+        connection = self._idle_connection(origin)
+        if connection is not None:
+            try:
+                return connection, await connection.send(data, read_timeout_s)
+            except DisconnectedError:
+                connection.release(False)
+                if connection.got_data:
+                    raise
+            except BaseException:
+                connection.release(False)
+                raise
+            # NOTE: the server closed the idle connection before sending a byte, which servers
+            # do when they close idle connections (some after every response). The request
+            # goes once more on a new connection. A server that read it and then failed
+            # before answering would receive it twice.
+            log.debug("idle connection to %s:%d closed, opening another", origin.host, origin.port)
+
+        connection = await self._connect(origin, connect_timeout_s)
+        try:
+            return connection, await connection.send(data, read_timeout_s)
+        except BaseException:
+            connection.release(False)
+            raise
+
+    def _idle_connection(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
         while idle:
             connection = idle.pop()
             if connection.idle:
                 return connection
             self._open.discard(connection)
-        connection = await self._connect(origin, connect_timeout_s)
-        self._open.add(connection)
-        return connection
+        return None
 
     async def _connect(self, origin: Origin, connect_timeout_s: float) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -559,6 +584,7 @@ class HttpPool:
                 reason = os.strerror(exc.errno)
             raise ConnectError(origin.host, origin.port, reason) from None
         log.debug("opened a connection to %s:%d", origin.host, origin.port)
+        self._open.add(protocol)
         return protocol
 
     def _tls(self) -> ssl.SSLContext:
