@@ -69,8 +69,8 @@ class Endpoint(BaseModel):
         if parts.query or parts.fragment:
             raise ValueError("must not contain a query or fragment")
         try:
-            # The checks that requests apply (port, host name, no user or password), so that a
-            # bad URL is rejected when it is added rather than when a run sends to it.
+            # Requests check the port, the host name and that there is no user or password.
+            # Checking here rejects a bad URL when it is added, not when a run sends to it.
             split_url(value)
         except RequestError as exc:
             raise ValueError(str(exc)) from None
