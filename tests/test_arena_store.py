@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from modelvs.arena import service as arena_service
 from modelvs.arena.errors import (
     BattleClosedError,
     BattleNotFoundError,
@@ -223,3 +224,25 @@ def test_abandoned_battle_takes_no_vote(service: ArenaService) -> None:
         service.record_vote(battle.id, "tie")
     with pytest.raises(BattleClosedError, match="is abandoned"):
         service.save_answers(battle.id, "a", "b")
+
+
+def test_draws_reuse_recent_vote_counts(
+    service: ArenaService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Sequence[str] | None] = []
+    counts = service.vote_counts
+
+    def counting(models: Sequence[str] | None = None) -> dict[str, int]:
+        calls.append(models)
+        return counts(models)
+
+    monkeypatch.setattr(service, "vote_counts", counting)
+    now = [1000.0]
+    monkeypatch.setattr("modelvs.arena.service.time.monotonic", lambda: now[0])
+    for _ in range(5):
+        service.create_battle("Hello", MODELS, None)
+    assert len(calls) == 1
+
+    now[0] += arena_service.DRAW_COUNTS_TTL_S + 1
+    service.create_battle("Hello", MODELS, None)
+    assert len(calls) == 2
