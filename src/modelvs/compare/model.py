@@ -249,8 +249,13 @@ class OutputPrompt(Section):
 
 
 class OutputsSection(Section):
+    """One page of recorded prompts: those every model answered first, then suite order."""
+
     status: str
     prompts: list[OutputPrompt] = []
+    total_prompts: int = 0
+    page: int = 1
+    pages: int = 1
 
 
 class Takeaways(Section):

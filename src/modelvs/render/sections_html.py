@@ -61,14 +61,20 @@ def measurements_text(answer: OutputAnswer) -> str:
         parts.append(f"{answer.output_tokens:,} output tokens")
     if answer.tokens_per_s is not None:
         parts.append(f"{answer.tokens_per_s:.1f} tokens/s")
+    elif answer.text is not None:
+        # Unknown when the server sent no usage, or sent every token at once.
+        parts.append("tokens/s unknown")
     parts.append(f"cost {usd(answer.cost_usd)}" if answer.cost_usd is not None else "cost unknown")
     return " · ".join(parts)
 
 
-def outputs_html(section: OutputsSection, names: dict[str, str]) -> Markup:
+def outputs_html(section: OutputsSection, names: dict[str, str], paged: bool = False) -> Markup:
+    """Render one page of outputs; ``paged`` adds previous and next links for /outputs."""
     if not section.prompts:
         return Markup(f'<p class="unknown">{escape(section.status.capitalize())}.</p>')
     blocks = [f'<p class="note">{escape(section.status)}</p>']
+    pager = _outputs_pager(section, list(names), paged)
+    blocks.append(pager)
     for prompt in section.prompts:
         answers = []
         for answer in prompt.answers:
@@ -88,4 +94,26 @@ def outputs_html(section: OutputsSection, names: dict[str, str]) -> Markup:
             f"<blockquote>{escape(prompt.prompt)}</blockquote>"
             f'<div class="cols">{"".join(answers)}</div></article>'
         )
+    if paged:
+        blocks.append(pager)
     return Markup("".join(blocks))
+
+
+def outputs_url(slugs: list[str], page: int) -> str:
+    return f"/outputs?models={','.join(slugs)}&page={page}"
+
+
+def _outputs_pager(section: OutputsSection, slugs: list[str], paged: bool) -> str:
+    """Build links to the other pages; the compare page links to the second page only."""
+    if section.pages == 1:
+        return ""
+    if not paged:
+        url = escape(outputs_url(slugs, 2))
+        return f'<p><a href="{url}">Show all {section.total_prompts} prompts</a></p>'
+    links = []
+    if section.page > 1:
+        links.append(f'<a href="{escape(outputs_url(slugs, section.page - 1))}">previous</a>')
+    links.append(f"page {section.page} of {section.pages}")
+    if section.page < section.pages:
+        links.append(f'<a href="{escape(outputs_url(slugs, section.page + 1))}">next</a>')
+    return f'<nav class="pager" aria-label="Outputs pages"><p>{" · ".join(links)}</p></nav>'

@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from modelvs.catalog.schema import Benchmark, Model
 from modelvs.cli_catalog import model_row
 from modelvs.compare.leaderboard import Leaderboard, leaderboard
-from modelvs.compare.model import Comparison
+from modelvs.compare.model import Comparison, OutputsSection
 from modelvs.errors import UsageError
-from modelvs.web.pages import MAX_MODELS, parse_filters, site_of
+from modelvs.web.pages import MAX_MODELS, outputs_slugs, parse_filters, site_of
 from modelvs.web.responses import cached_response, not_found
 from modelvs.web.site import Rendered, Site, rendered
 
@@ -141,6 +141,25 @@ def compare_query(
     if len(slugs) == 2:
         slugs.sort()
     return cached_response(request, comparison_body(site, slugs))
+
+
+@router.get("/outputs", response_model=OutputsSection, responses=ERRORS)
+def outputs(
+    request: Request,
+    models: Annotated[str, Query(min_length=1, max_length=1000)],
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """One page (20 prompts) of the models' latest recorded outputs, as compare pages show them.
+
+    Prompts that every model answered come first, then the rest in suite order.
+    """
+    site = site_of(request)
+    slugs = outputs_slugs(site, models)
+    body = site.pages.get_or_create(
+        ("api-outputs", site.version(), str(page), *slugs),
+        lambda: rendered(site.outputs(slugs, page).model_dump_json(), JSON_TYPE),
+    )
+    return cached_response(request, body)
 
 
 @router.get("/compare/{pair}", response_model=Comparison, responses=ERRORS)

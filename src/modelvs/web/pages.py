@@ -98,6 +98,32 @@ def compare_pair(request: Request, pair: str) -> Response:
     return cached_response(request, page)
 
 
+@router.get("/outputs")
+def outputs(
+    request: Request,
+    models: Annotated[str, Query(max_length=1000)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """Every recorded prompt of the models, page by page."""
+    site = site_of(request)
+    slugs = outputs_slugs(site, models)
+    rendered_page = site.pages.get_or_create(
+        ("outputs", site.version(), str(page), *slugs),
+        lambda: views.outputs_page(site, slugs, site.outputs(slugs, page)),
+    )
+    return cached_response(request, rendered_page)
+
+
+def outputs_slugs(site: Site, models: str) -> list[str]:
+    """Resolve ``models=a,b`` of an outputs request to catalog slugs, in the given order."""
+    names = [name for name in models.split(",") if name.strip()]
+    if not 1 <= len(names) <= MAX_MODELS:
+        raise UsageError(
+            f"name 1 to {MAX_MODELS} models, for example models=A,B (got {len(names)})"
+        )
+    return [model.slug for model in site.resolve(names)]
+
+
 @router.get("/benchmarks")
 def benchmarks(request: Request) -> Response:
     site = site_of(request)

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from modelvs.catalog.catalog import Catalog
 from modelvs.catalog.schema import Model
 from modelvs.compare.build import compare
-from modelvs.compare.model import Comparison
+from modelvs.compare.model import Comparison, OutputsSection
 from modelvs.errors import UsageError
 from modelvs.web.site_data import SiteData
 
@@ -125,6 +125,12 @@ class Site:
             )
 
         return self.comparisons.get_or_create(key, build)
+
+    def outputs(self, slugs: Sequence[str], page: int) -> OutputsSection:
+        """One page of the models' recorded outputs (see ``SiteData.outputs_section``)."""
+        if self.data is None:
+            raise UsageError("this site has no database, so it has no recorded outputs")
+        return self.data.outputs_section(slugs, page)
 
     def split_pair(self, pair: str) -> list[str]:
         """``"a-vs-b"`` -> ``["a", "b"]``; slugs never contain the separator."""

@@ -25,6 +25,7 @@ from modelvs.compare.model import (
     OutputPrompt,
     OutputsSection,
 )
+from modelvs.errors import UsageError
 from modelvs.runs.outputs import ModelOutput, latest_outputs
 from modelvs.stats.bradley_terry import RatingsError
 from modelvs.stats.ratings import Ratings
@@ -35,7 +36,7 @@ from modelvs.web.arena_answers import StoredPrompt, stored_prompts
 log = logging.getLogger(__name__)
 
 VERSION_TTL_S = 2.0
-MAX_PROMPTS_SHOWN = 20
+PROMPTS_PER_PAGE = 20
 
 
 class SiteData:
@@ -130,7 +131,8 @@ class SiteData:
         )
         return ArenaSection(status=status, ratings=rows, sentences=list(ratings.warnings))
 
-    def outputs_section(self, slugs: Sequence[str]) -> OutputsSection:
+    def outputs_section(self, slugs: Sequence[str], page: int = 1) -> OutputsSection:
+        """Return one page of recorded outputs; prompts that every model answered come first."""
         try:
             outputs = latest_outputs(self.engine, slugs)
         except SQLAlchemyError as exc:
@@ -139,15 +141,18 @@ class SiteData:
         prompts = [p for p in outputs.prompts if any(o is not None for o in p.outputs.values())]
         if not prompts:
             return OutputsSection(status="none recorded yet")
-        shown = prompts[:MAX_PROMPTS_SHOWN]
-        status = (
-            f"Latest recorded answer of each model to {len(shown)} prompt"
-            f"{'s' if len(shown) != 1 else ''}"
-            f"{f' (of {len(prompts)})' if len(prompts) > len(shown) else ''};"
-            " run `modelvs run` to record more."
-        )
+        # A stable sort keeps suite order within each group.
+        prompts.sort(key=lambda prompt: not prompt.answered_by_all)
+        pages = -(-len(prompts) // PROMPTS_PER_PAGE)
+        if not 1 <= page <= pages:
+            raise UsageError(
+                f"outputs page {page} does not exist; pages run from 1 to {pages}"
+                f" ({len(prompts)} prompts, {PROMPTS_PER_PAGE} per page)"
+            )
+        start = (page - 1) * PROMPTS_PER_PAGE
+        shown = prompts[start : start + PROMPTS_PER_PAGE]
         return OutputsSection(
-            status=status,
+            status=_outputs_status(start, len(shown), len(prompts)),
             prompts=[
                 OutputPrompt(
                     prompt_id=p.prompt_id,
@@ -157,7 +162,21 @@ class SiteData:
                 )
                 for p in shown
             ],
+            total_prompts=len(prompts),
+            page=page,
+            pages=pages,
         )
+
+
+def _outputs_status(start: int, shown: int, total: int) -> str:
+    if shown == total:
+        counted = f"{total} prompt{'s' if total != 1 else ''}"
+    else:
+        counted = f"prompts {start + 1} to {start + shown} of {total}"
+    return (
+        f"Latest recorded answer of each model to {counted}, those that every model answered"
+        " first; run `modelvs run` to record more."
+    )
 
 
 def _answer(slug: str, output: ModelOutput | None) -> OutputAnswer:

@@ -15,11 +15,13 @@ from modelvs.cli_catalog import model_row
 from modelvs.compare.benchmarks import score_value
 from modelvs.compare.facts import NOT_PUBLISHED, billions, tokens, usd
 from modelvs.compare.leaderboard import Leaderboard
+from modelvs.compare.model import OutputsSection
 from modelvs.compare.pricing import price_line
 from modelvs.render.cells import score_cell, source_link
 from modelvs.render.charts import chart_svg, leaderboard_chart
 from modelvs.render.html import package_version, render_html, title_of
 from modelvs.render.more_charts import Point, scatter_svg
+from modelvs.render.sections_html import outputs_html
 from modelvs.web.facts import model_facts
 from modelvs.web.site import Rendered, Site, pair_path, rendered
 
@@ -180,6 +182,12 @@ def leaderboard_page(site: Site, board: Leaderboard) -> Rendered:
         scatter=scatter,
         categories=["permissive", "copyleft", "restricted", "proprietary"],
     )
+
+
+def outputs_page(site: Site, slugs: list[str], section: OutputsSection) -> Rendered:
+    names = {slug: site.catalog.models[slug].name for slug in slugs}
+    title = f"Outputs: {' vs '.join(names.values())}"
+    return page(site, "page.html.j2", title=title, body=outputs_html(section, names, paged=True))
 
 
 @cache
