@@ -6,6 +6,9 @@ stand in for vLLM or OpenAI. Faults are planned per prompt text: the n-th reques
 gets the n-th planned fault, and later requests succeed. Every request is recorded with the
 server's own handling time, from the end of the request body to the last byte written.
 
+A client that opens with a TLS handshake gets a plain HTTP 400 response, as HTTP servers send
+for bytes that they cannot parse. With ``tls`` set, the server speaks HTTPS instead.
+
 Run it alone for the benchmark: python -m tests.runs_server --chunks 32 --chunk-delay-s 0.02
 """
 
@@ -14,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gzip
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,16 +33,25 @@ class Fault:
 
     kind is one of: ok, no_usage, no_done, slow_first_byte, status, malformed, truncated,
     hang, hang_after_done, stream_error, whole_json, echo_authorization (in an error body),
-    echo_authorization_output (in the answer).
+    echo_authorization_output (in the answer), keep_alive_comments (an SSE comment every
+    delay_s, forever), endless_output (content events of size_bytes each until the client
+    closes), huge_json (a whole JSON answer of size_bytes), gzip (a gzip-encoded stream),
+    burst (the whole stream in one write).
+
+    ``text`` replaces the answer of ok, burst and whole_json, and the error message of status.
     """
 
     kind: str = "ok"
     delay_s: float = 0.0
     status: int = 200
     retry_after: str | None = None
+    size_bytes: int = 0
+    text: str | None = None
 
 
 OK = Fault()
+# Maximum time that the endless faults stream, in seconds.
+ENDLESS_MAX_S = 20.0
 
 
 @dataclass
@@ -55,6 +69,8 @@ class RequestRecord:
     # Linux it reads CLOCK_MONOTONIC, so a client on the same machine can compare it with its own.
     started_at_s: float | None = None
     finished_at_s: float | None = None
+    # Body bytes written by the endless faults before the client closed the connection.
+    endless_bytes_sent: int = 0
 
 
 @dataclass
@@ -64,6 +80,7 @@ class ChatServer:
     chunks: int | None = None
     chunk_delay_s: float = 0.0
     port: int = 0
+    tls: ssl.SSLContext | None = None
     loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     records: list[RequestRecord] = field(default_factory=list)
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
@@ -73,7 +90,8 @@ class ChatServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
     def plan(self, prompt: str, *faults: Fault) -> None:
         """Plan ``faults`` for the first requests of ``prompt``, in order."""
@@ -101,7 +119,7 @@ class ChatServer:
         asyncio.set_event_loop(loop)
         self._loop = loop
         server = loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", self.port)
+            asyncio.start_server(self._connection, "127.0.0.1", self.port, ssl=self.tls)
         )
         self.port = server.sockets[0].getsockname()[1]
         ready.set()
@@ -123,8 +141,12 @@ class ChatServer:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while await self._request(reader, writer):
-                pass
+            first = await reader.readexactly(1)
+            if first == b"\x16":  # a TLS record of type handshake: a client hello
+                await _send_whole(writer, 400, b"Invalid HTTP request received.")
+                return
+            while await self._request(reader, writer, first):
+                first = b""
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -132,9 +154,11 @@ class ChatServer:
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
 
-    async def _request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        """Serve one request; return whether the connection stays open."""
-        head = await reader.readuntil(b"\r\n\r\n")
+    async def _request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, first: bytes
+    ) -> bool:
+        """Serve one request, whose first bytes were read already; return whether to go on."""
+        head = first + await reader.readuntil(b"\r\n\r\n")
         request_line, *header_lines = head.decode("latin-1").split("\r\n")
         method, path, _ = request_line.split(" ", 2)
         headers = {}
@@ -165,7 +189,7 @@ class ChatServer:
             time.monotonic(),
         )
         self.records.append(record)
-        keep_open = await self._answer(writer, request, prompt, fault, headers)
+        keep_open = await self._answer(writer, request, prompt, fault, headers, record)
         finished = time.perf_counter()
         record.handling_s = finished - started
         record.started_at_s = started
@@ -179,6 +203,7 @@ class ChatServer:
         prompt: str,
         fault: Fault,
         headers: dict[str, str],
+        record: RequestRecord,
     ) -> bool:
         kind = fault.kind
         if kind == "hang":
@@ -187,7 +212,8 @@ class ChatServer:
             await asyncio.sleep(fault.delay_s)
         if kind == "status":
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            error = {"error": {"message": f"planned HTTP {fault.status}", "type": "test"}}
+            message = fault.text if fault.text is not None else f"planned HTTP {fault.status}"
+            error = {"error": {"message": message, "type": "test"}}
             await _send_whole(writer, fault.status, json.dumps(error).encode(), extra)
             return True
         if kind == "echo_authorization":
@@ -195,11 +221,13 @@ class ChatServer:
             await _send_whole(writer, 400, json.dumps(echoed).encode())
             return True
 
-        words = self._answer_words(prompt)
+        words = self._answer_words(prompt) if fault.text is None else [fault.text]
         if kind == "echo_authorization_output":
             words = [f"{headers.get('authorization')} ", *words]
+        if kind == "huge_json":
+            words = ["x" * fault.size_bytes]
         usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(words)}
-        if kind == "whole_json":
+        if kind in ("whole_json", "huge_json"):
             completion = {
                 "choices": [
                     {"index": 0, "message": {"content": "".join(words)}, "finish_reason": "stop"}
@@ -207,6 +235,12 @@ class ChatServer:
                 "usage": usage,
             }
             await _send_whole(writer, 200, json.dumps(completion).encode())
+            return True
+        if kind in ("keep_alive_comments", "endless_output"):
+            await _send_endless(writer, fault, record)
+            return False
+        if kind in ("gzip", "burst"):
+            await _send_at_once(writer, _stream_body(words, usage), compress=kind == "gzip")
             return True
 
         writer.write(
@@ -266,6 +300,49 @@ def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str,
         "object": "chat.completion.chunk",
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
     }
+
+
+def _stream_body(words: list[str], usage: dict[str, int]) -> bytes:
+    events = [_chunk({"role": "assistant", "content": ""})]
+    events += [_chunk({"content": word}) for word in words]
+    events += [_chunk({}, finish_reason="stop"), {"choices": [], "usage": usage}]
+    lines = [b"data: " + json.dumps(event).encode() + b"\n\n" for event in events]
+    return b"".join(lines) + b"data: [DONE]\n\n"
+
+
+async def _send_at_once(writer: asyncio.StreamWriter, body: bytes, compress: bool) -> None:
+    """Write a whole event stream in one write, gzip-encoded if ``compress``."""
+    if compress:
+        body = gzip.compress(body)
+    lines = ["HTTP/1.1 200 OK", "content-type: text/event-stream", f"content-length: {len(body)}"]
+    if compress:
+        lines.append("content-encoding: gzip")
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+
+
+async def _send_endless(writer: asyncio.StreamWriter, fault: Fault, record: RequestRecord) -> None:
+    """Stream SSE comments or content events until the client closes the connection.
+
+    After ENDLESS_MAX_S the server cuts the stream itself, so that a client that never stops
+    reading fails its test instead of hanging it.
+    """
+    writer.write(
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+    )
+    if fault.kind == "keep_alive_comments":
+        piece = _http_chunk(b": keep-alive\n\n")
+    else:
+        event = _chunk({"content": "x" * fault.size_bytes})
+        piece = _http_chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
+    stop_at_s = time.monotonic() + ENDLESS_MAX_S
+    # A closed connection ends the loop early with a ConnectionError from drain().
+    while time.monotonic() < stop_at_s:
+        writer.write(piece)
+        await writer.drain()
+        record.endless_bytes_sent += len(piece)
+        await asyncio.sleep(fault.delay_s)
+    writer.transport.abort()
 
 
 def _http_chunk(data: bytes) -> bytes:

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from modelvs.catalog.catalog import Catalog
+from modelvs.runs.endpoints import EndpointsFile
 from modelvs.runs.errors import ResumeMismatchError
+from modelvs.runs.execute import run_plan
 from modelvs.runs.plan import RunOptions, plan_resume
 from modelvs.runs.suite import load_suite
 from tests.conftest import FIXTURE_CATALOG
 from tests.runs_server import running_server
-from tests.runs_support import endpoint, open_store, run_new, write_suite
+from tests.runs_support import FAST, endpoint, open_store, run_new, write_suite
 
 PROMPTS = [f"question number {index}" for index in range(8)]
 MODELVS = [sys.executable, "-c", "from modelvs.cli import main; main()"]
@@ -165,4 +167,57 @@ def test_interrupted_run_prints_resume_hint(database_url: str, tmp_path: Path) -
     assert f"--resume {run_id}" in stderr
     assert "Traceback" not in stderr
     assert store.summary(run_id).items_ok < len(PROMPTS)
+    store.engine.dispose()
+
+
+def test_resume_sends_to_the_current_base_url(
+    database_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    store = open_store(database_url)
+    suite = write_suite(tmp_path, ["a", "b"])
+    with running_server() as first:
+        moved = endpoint(first)
+    # The first server is gone, so every item of the new run fails to connect.
+    plan, report = run_new(store, catalog, suite, [moved], FAST)
+    assert report.failed == 2
+
+    with running_server() as second:
+        registry = EndpointsFile(endpoints=[endpoint(second)])
+        resumed = plan_resume(store, load_suite(suite), plan.run_id, None, FAST, registry)
+        run_plan(resumed, store, show_progress=False)
+        assert len(second.records) == 2
+
+    assert resumed.endpoints[0].base_url == second.base_url
+    assert store.summary(plan.run_id).endpoints[0].base_url == second.base_url
+    assert store.summary(plan.run_id).items_ok == 2
+    store.engine.dispose()
+
+
+def test_resume_rejects_an_endpoint_now_serving_another_model(
+    database_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    store = open_store(database_url)
+    with running_server() as server:
+        suite = write_suite(tmp_path, ["a"])
+        plan, _ = run_new(store, catalog, suite, [endpoint(server)])
+        changed = endpoint(server).model_copy(update={"model": "another-model"})
+
+    with pytest.raises(ResumeMismatchError, match="now gives model 'another-model'"):
+        plan_resume(
+            store, load_suite(suite), plan.run_id, None, FAST, EndpointsFile(endpoints=[changed])
+        )
+    store.engine.dispose()
+
+
+def test_resume_keeps_an_endpoint_removed_from_the_registry(
+    database_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    store = open_store(database_url)
+    with running_server() as server:
+        suite = write_suite(tmp_path, ["a"])
+        plan, _ = run_new(store, catalog, suite, [endpoint(server)])
+
+    resumed = plan_resume(store, load_suite(suite), plan.run_id, None, FAST, EndpointsFile())
+    assert resumed.endpoints == store.summary(plan.run_id).endpoints
+    assert resumed.endpoints[0].base_url == server.base_url
     store.engine.dispose()

@@ -64,6 +64,34 @@ def test_stream_split_anywhere(cuts: list[int]) -> None:
 
 
 @settings(deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=20))
+def test_text_bytes_counted_per_piece(cuts: list[int]) -> None:
+    stream = CompletionStream()
+    bounds = sorted({0, len(STREAM), *cuts})
+    for start, end in itertools.pairwise(bounds):
+        stream.feed(STREAM[start:end])
+        assert stream.text_bytes() == len(stream.text.encode())
+    assert stream.text_bytes() == len("Hello, wörld".encode())
+    assert stream.token_events == 2
+
+
+def test_pending_bytes_of_unfinished_event() -> None:
+    stream = CompletionStream()
+    stream.feed(b'data: {"choices":\ndata: [],')
+    assert stream.pending_bytes == len(b'{"choices":') + len(b"data: [],")
+    stream.feed(b'"x": 1}\n\n')
+    assert stream.pending_bytes == 0
+    assert stream.events == 1
+
+
+def test_reasoning_counts_as_token() -> None:
+    reasoning = {"choices": [{"index": 0, "delta": {"reasoning_content": "hmm"}}]}
+    stream = parse(event(reasoning) + delta("answer") + b"data: [DONE]\n\n")
+    assert stream.token_events == 2
+    assert stream.text == "answer"
+
+
+@settings(deadline=None)
 @given(
     st.sampled_from([b"\r\n", b"\r", b"\n"]),
     st.lists(st.integers(min_value=0, max_value=400), max_size=10),

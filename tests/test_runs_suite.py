@@ -220,7 +220,7 @@ def test_numeric_reference_kept_as_text(tmp_path: Path) -> None:
         ([{"id": "p", "category": "c", "text": "t", "images": ["missing.png"]}], "missing.png"),
         ([{"id": "p", "category": "c", "text": "t", "images": ["notes.txt"]}], "unsupported"),
         ([{"id": "p", "category": "c", "text": "t"}] * 2, "repeated: p"),
-        ([{"id": "p", "category": "c"}], "prompts.0.text"),
+        ([{"id": "p", "category": "c"}], r"prompts\[0\]\.text: required field is missing"),
         ([], "prompts"),
     ],
 )

@@ -17,12 +17,15 @@ from modelvs.runs.client import AttemptError, Timeouts, send_chat
 from modelvs.runs.wire import (
     DRAIN_MAX_BYTES,
     ConnectError,
+    ConnectTimeoutError,
     DisconnectedError,
     HttpPool,
     Origin,
     ProtocolError,
     ReadTimeoutError,
     RequestError,
+    TotalTimeoutError,
+    WrongSchemeError,
     split_url,
 )
 
@@ -542,5 +545,113 @@ def test_server_closing_after_each_response() -> None:
             for _ in range(20):
                 assert await post_and_read(pool, server.url) == (200, b"once")
             assert server.connections == 20
+
+    run(scenario)
+
+
+def test_total_timeout_despite_steady_bytes() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(50):
+            writer.write(chunk(b": keep-alive\n\n"))
+            await asyncio.sleep(0.05)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        async with scripted(handler) as server, HttpPool() as pool:
+            started = loop.time()
+            with pytest.raises(TotalTimeoutError, match=r"not complete after 0\.4 s"):
+                async with pool.post(server.url, HEADERS, b"{}", 5.0, 0.3, 0.4) as response:
+                    await response.read(1 << 20)
+            assert 0.4 <= loop.time() - started < 1.5
+
+    run(scenario)
+
+
+def test_tls_handshake_timeout_hints_http() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)  # a plain HTTP server waiting for the end of a request head
+
+    async def scenario() -> None:
+        async with scripted(silent) as server, HttpPool() as pool:
+            url = server.url.replace("http://", "https://")
+            address = url.split("/")[2]
+            with pytest.raises(ConnectTimeoutError) as caught:
+                async with pool.post(url, HEADERS, b"{}", 0.3, 5.0):
+                    pass
+            message = str(caught.value)
+            assert f"the TLS handshake with {address} did not finish within 0.3 s" in message
+            assert f"use http://{address}/... in the endpoint's base_url" in message
+            with pytest.raises(TotalTimeoutError, match=r"within the total timeout of 0\.2 s"):
+                async with pool.post(url, HEADERS, b"{}", 5.0, 5.0, 0.2):
+                    pass
+
+    run(scenario)
+
+
+def test_tls_reply_to_http_hints_https() -> None:
+    async def tls_alert(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(100)
+        writer.write(b"\x15\x03\x03\x00\x02\x02\x46")  # a fatal TLS alert record
+        await asyncio.sleep(1)
+
+    async def scenario() -> None:
+        async with scripted(tls_alert) as server, HttpPool() as pool:
+            address = server.url.split("/")[2]
+            with pytest.raises(WrongSchemeError) as caught:
+                await post_and_read(pool, server.url)
+            assert f"the server at {address} responded in TLS" in str(caught.value)
+            assert f"use https://{address}/..." in str(caught.value)
+
+    run(scenario)
+
+
+def test_status_error_text_escaped() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        body = b'{"error": {"message": "\\u001b[2J\\u001b]0;owned\\u0007 \\u202eevil"}}'
+        writer.write(answer(body).replace(b"200 OK", b"400 Bad\x7fRequest"))
+        await read_request(reader)
+        zipped = b"\x1f\x8b\x08\x00 not really gzip"
+        writer.write(answer(zipped, b"Content-Encoding: gzip\r\n").replace(b"200", b"503"))
+        await asyncio.sleep(1)
+
+    async def scenario() -> None:
+        timeouts = Timeouts(connect_s=5.0, read_s=5.0)
+        async with scripted(handler) as server, HttpPool() as pool:
+            with pytest.raises(AttemptError) as caught:
+                await send_chat(pool, server.url, HEADERS, b"{}", timeouts)
+            message = str(caught.value)
+            assert message == "HTTP 400 Bad\\x7fRequest: \\x1b[2J\\x1b]0;owned\\x07 \\u202eevil"
+            with pytest.raises(AttemptError) as caught:
+                await send_chat(pool, server.url, HEADERS, b"{}", timeouts)
+            message = str(caught.value)
+            assert "the error body is compressed with gzip, which runs do not decode" in message
+            assert "not really gzip" not in message
+            assert caught.value.retryable
+
+    run(scenario)
+
+
+def test_endless_event_line_stopped() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write(chunk(b"data: "))
+        for _ in range(100):  # 10 MB of one line that never ends
+            writer.write(chunk(b"x" * 100_000))
+            await writer.drain()
+        await asyncio.sleep(5)
+
+    async def scenario() -> None:
+        timeouts = Timeouts(connect_s=5.0, read_s=5.0)
+        async with scripted(handler) as server, HttpPool() as pool:
+            with pytest.raises(AttemptError) as caught:
+                await send_chat(pool, server.url, HEADERS, b"{}", timeouts, 100_000)
+            assert "a stream event is longer than 665536 bytes" in str(caught.value)
+            assert not caught.value.retryable
+            await asyncio.sleep(0.05)  # connection_lost runs after the abort
+            assert pool.open_connections == 0
 
     run(scenario)

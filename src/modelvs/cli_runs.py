@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from modelvs.cli_options import format_option
+from modelvs.cli_options import FiniteFloatRange, format_option
 from modelvs.errors import ModelvsError, UsageError
 
 if TYPE_CHECKING:
@@ -71,13 +71,13 @@ def endpoints() -> None:
 )
 @click.option(
     "--input-usd-per-mtok",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=None,
     help="Price override in USD per 1M input tokens; give both prices or neither.",
 )
 @click.option(
     "--output-usd-per-mtok",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=None,
     help="Price override in USD per 1M output tokens; give both prices or neither.",
 )
@@ -171,16 +171,31 @@ def endpoints_remove(name: str, endpoints_file: Path | None) -> None:
 )
 @click.option(
     "--timeout-s",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=None,
     help="Read timeout in seconds: the longest wait for the next bytes of a response, the"
     " first bytes included (default 120).",
 )
 @click.option(
     "--connect-timeout-s",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=None,
     help="Connect timeout in seconds (default 10).",
+)
+@click.option(
+    "--total-timeout-s",
+    type=FiniteFloatRange(min=0, min_open=True),
+    default=None,
+    help="Total timeout in seconds per request attempt, from connecting to the end of the"
+    " response, however steadily the server sends bytes; a retry starts a new one"
+    " (default 600).",
+)
+@click.option(
+    "--max-output-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Maximum output size in bytes of UTF-8 text; longer output fails its item"
+    " without retries (default 4194304, 4 MiB).",
 )
 @click.option(
     "--retries",
@@ -197,7 +212,7 @@ def endpoints_remove(name: str, endpoints_file: Path | None) -> None:
 )
 @click.option(
     "--temperature",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=None,
     help="Sampling temperature sent with each request (default: none sent, the server's own).",
 )
@@ -226,6 +241,8 @@ def run_command(
     concurrency: int | None,
     timeout_s: float | None,
     connect_timeout_s: float | None,
+    total_timeout_s: float | None,
+    max_output_bytes: int | None,
     retries: int | None,
     max_tokens: int | None,
     temperature: float | None,
@@ -258,6 +275,8 @@ def run_command(
         concurrency=concurrency,
         timeout_s=timeout_s,
         connect_timeout_s=connect_timeout_s,
+        total_timeout_s=total_timeout_s,
+        max_output_bytes=max_output_bytes,
         retries=retries,
         max_tokens=max_tokens,
         temperature=temperature,
@@ -266,7 +285,8 @@ def run_command(
     loaded = resolve_suite(suite)
     with _open_store() as store:
         if resume_run_id is not None:
-            plan = plan_resume(store, loaded, resume_run_id, names, options)
+            registry = load_endpoints(endpoints_path(endpoints_file))
+            plan = plan_resume(store, loaded, resume_run_id, names, options, registry)
             api_keys = read_api_keys(plan.endpoints)
         else:
             registry = load_endpoints(endpoints_path(endpoints_file))

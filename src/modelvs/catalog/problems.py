@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from modelvs.catalog.lines import line_of
 
@@ -60,6 +61,14 @@ def problems_from_validation(path: Path, text: str, error: ValidationError) -> l
         message = _explain(item["type"], item["msg"], item.get("input"), item.get("ctx", {}))
         found.append(Problem(path, line_of(text, loc), dotted(loc), message))
     return found
+
+
+def plain_message(error: ErrorDetails) -> str:
+    """Rewrite one Pydantic error as what the field must be, without the value found.
+
+    For files whose values may be secrets, such as an API key pasted into endpoints.yaml.
+    """
+    return _explain(error["type"], error["msg"], None, error.get("ctx", {}))
 
 
 def _is_internal_step(step: str | int) -> bool:

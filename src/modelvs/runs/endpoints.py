@@ -19,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from modelvs.catalog.catalog import Catalog
+from modelvs.catalog.problems import dotted, plain_message
 from modelvs.catalog.schema import SLUG_PATTERN
+from modelvs.catalog.yaml_file import describe_character
 from modelvs.errors import UsageError
 from modelvs.runs.errors import EndpointsFileError, MissingApiKeyError, UnknownEndpointError
 from modelvs.runs.wire import RequestError, split_url
@@ -28,8 +30,15 @@ log = logging.getLogger(__name__)
 
 ENDPOINTS_ENV = "MODELVS_ENDPOINTS"
 DEFAULT_ENDPOINTS_FILE = Path("endpoints.yaml")
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+ENDPOINT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+ENV_NAME_RULE = (
+    "an environment variable name has 1 to 128 letters, digits and underscores and does not"
+    " start with a digit, such as OPENAI_API_KEY"
+)
+# Category Cc (tab and line feed included) and the bidirectional controls. Names, models and
+# URLs are single lines that the terminal prints, and these characters would rewrite it.
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 FILE_HEADER = (
@@ -42,7 +51,8 @@ FILE_HEADER = (
 class PriceOverride(BaseModel):
     """The endpoint's own price in USD per 1M tokens; it replaces the catalog's list price."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # An infinite price would be stored and print as $inf.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     input_usd_per_mtok: float = Field(ge=0)
     output_usd_per_mtok: float = Field(ge=0)
@@ -53,16 +63,37 @@ class Endpoint(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str
     base_url: str
     model: str = Field(min_length=1, max_length=300)
     api_key_env: str | None = None
     catalog_model: str = Field(pattern=SLUG_PATTERN, max_length=80)
     price: PriceOverride | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _endpoint_name(cls, value: str) -> str:
+        if not ENDPOINT_NAME.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a valid endpoint name: use 1 to 100 letters, digits, '.', '_'"
+                " and '-', starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        _reject_control_characters(value, quote_value=True)
+        if value != value.strip():
+            raise ValueError(f"{value!r} starts or ends with whitespace; remove it")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        # urlsplit silently drops tabs and line breaks, so they are rejected first. The URL
+        # is not quoted, because a user:password@ part may precede the host.
+        _reject_control_characters(value, quote_value=False)
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http:// or https:// URL, such as http://127.0.0.1:8000/v1")
@@ -79,17 +110,46 @@ class Endpoint(BaseModel):
     @field_validator("api_key_env")
     @classmethod
     def _environment_variable_name(cls, value: str | None) -> str | None:
-        # The message never repeats the value: a key pasted here by mistake must not be printed.
-        if value is not None and not ENV_NAME.match(value):
+        if value is None or ENV_NAME.fullmatch(value):
+            return value
+        trimmed = value.strip().removeprefix("$")
+        if ENV_NAME.fullmatch(trimmed):
+            # Only surrounding whitespace or a leading $ is wrong, so the value is a name.
             raise ValueError(
-                "must be the NAME of an environment variable (letters, digits and underscores,"
-                " such as OPENAI_API_KEY), not the key itself"
+                f"{value!r} is not a valid environment variable name: {ENV_NAME_RULE}; use"
+                f" {trimmed}"
             )
-        return value
+        # Any other value is not repeated: it may be a key pasted here by mistake.
+        raise ValueError(
+            f"must be the NAME of an environment variable, not the key itself: {ENV_NAME_RULE},"
+            f" but {_env_name_fault(value)} (the value is not shown because it may be a key)"
+        )
 
     @property
     def chat_url(self) -> str:
         return f"{self.base_url}/chat/completions"
+
+
+def _reject_control_characters(value: str, quote_value: bool) -> None:
+    match = CONTROL_CHARACTER.search(value)
+    if match:
+        shown = repr(value) if quote_value else "the value"
+        raise ValueError(
+            f"{shown} contains the control character {describe_character(match.group())} at"
+            f" character {match.start() + 1}; remove it"
+        )
+
+
+def _env_name_fault(value: str) -> str:
+    """Describe the first break of the environment variable name rule, quoting one character."""
+    if not value:
+        return "it is empty"
+    for index, character in enumerate(value):
+        if not (character.isascii() and (character.isalnum() or character == "_")):
+            return f"its character {index + 1} is {character!r}"
+    if value[0].isdigit():
+        return "it starts with a digit"
+    return f"it has {len(value)} characters"
 
 
 class EndpointsFile(BaseModel):
@@ -132,10 +192,17 @@ def load_endpoints(path: Path) -> EndpointsFile:
     if not path.exists():
         return EndpointsFile()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise EndpointsFileError(
             f"cannot read the endpoints file {path}: {exc}; fix or remove the file"
+        ) from None
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise EndpointsFileError(
+            f"invalid YAML in the endpoints file {path}: {describe_yaml_error(exc, text)}; correct"
+            " the file at that line"
         ) from None
     try:
         return EndpointsFile.model_validate(raw)
@@ -147,12 +214,39 @@ def load_endpoints(path: Path) -> EndpointsFile:
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """Format validation errors without their input values, which could contain a key."""
+    """Format validation errors without their input values, which could contain a key.
+
+    Messages of this module's own validators may quote values that cannot be a key.
+    """
     parts = []
     for error in exc.errors(include_input=False, include_url=False):
-        location = ".".join(str(part) for part in error["loc"]) or "file"
-        parts.append(f"{location}: {error['msg']}")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field; remove it or correct its spelling"
+        else:
+            message = plain_message(error)
+        parts.append(f"{dotted(error['loc'])}: {message}")
     return "; ".join(parts)
+
+
+def describe_yaml_error(exc: yaml.YAMLError, text: str) -> str:
+    """Describe a YAML error by line, column and problem, never quoting a line of ``text``.
+
+    PyYAML's own message quotes the offending line, which may contain a pasted API key.
+    """
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        message = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem or 'invalid'}"
+        if exc.context and exc.context_mark is not None:
+            start = exc.context_mark
+            message += f" ({exc.context} that starts at line {start.line + 1}, column"
+            message += f" {start.column + 1})"
+        return message
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        character = describe_character(chr(exc.character))
+        return f"line {line}, column {column}: YAML does not allow the character {character}"
+    return "the text is not valid YAML"
 
 
 def save_endpoints(path: Path, registry: EndpointsFile) -> None:

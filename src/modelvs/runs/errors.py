@@ -31,3 +31,11 @@ class ResumeMismatchError(UsageError):
 
 class MissingApiKeyError(UsageError):
     """An endpoint's API key variable is not set in the environment."""
+
+
+class RunStorageError(ModelvsError):
+    """A run could not write its finished items to the database, even after waiting."""
+
+
+class StoredRunError(ModelvsError):
+    """A stored run cannot be read back."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import random
@@ -23,9 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 
-from modelvs.runs.client import AttemptError, Completion, Timeouts, send_chat
+from modelvs.runs.client import (
+    DEFAULT_MAX_OUTPUT_BYTES,
+    AttemptError,
+    Completion,
+    Timeouts,
+    send_chat,
+)
 from modelvs.runs.endpoints import read_api_keys
+from modelvs.runs.errors import RunStorageError
 from modelvs.runs.plan import PlannedItem, RunPlan
 from modelvs.runs.pricing import cost_usd
 from modelvs.runs.progress import RunProgress
@@ -37,10 +46,22 @@ from modelvs.store.runs_tables import ITEM_FAILED, ITEM_OK
 
 log = logging.getLogger(__name__)
 
+# How long a run waits out a database that rejects writes (a lock held by another process,
+# a restarting server) before it stops, and the waits between tries, in seconds.
+STORE_RETRY_S = 300.0
+STORE_FIRST_WAIT_S = 0.5
+STORE_MAX_WAIT_S = 10.0
+
 REDACTED = "[redacted]"
 # Shorter keys are redacted from error messages only: replacing a 3-letter string everywhere
 # would mangle model outputs.
 REDACT_MIN_CHARS = 8
+# Tokens per second needs the first and last token at least this far apart. A shorter span
+# means that the tokens arrived together, from a buffering proxy or a server that sends the
+# whole output at once, and dividing by it gives rates in the millions. NOTE: 10 ms is a
+# chosen threshold, not a measured one. It hides the rate of very short answers from fast
+# servers (fewer than 21 tokens at 2,000 tokens/s).
+MIN_GENERATION_S = 0.010
 
 
 class RunReport(BaseModel):
@@ -67,8 +88,13 @@ class _Context:
     rng: random.Random
     contents: dict[str, Any] = field(default_factory=dict)
     without_usage: set[str] = field(default_factory=set)
+    # Cleared while finished results cannot be written; workers wait for it.
+    storage_ready: asyncio.Event = field(default_factory=asyncio.Event)
     ok: int = 0
     failed: int = 0
+
+    def __post_init__(self) -> None:
+        self.storage_ready.set()
 
 
 def run_plan(
@@ -158,16 +184,23 @@ async def _send_all(context: _Context) -> None:
     # make the event loop step through every waiting item before the first responses are read:
     # about 0.1 s for 2,000 items, which delays the first requests' streams.
     # A TaskGroup cancels the other workers when a result fails to store, instead of running on.
-    async with asyncio.TaskGroup() as group:
-        for queue in queues.values():
-            for _ in range(min(plan.settings.concurrency, len(queue))):
-                group.create_task(_run_worker(context, queue, group))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for queue in queues.values():
+                for _ in range(min(plan.settings.concurrency, len(queue))):
+                    group.create_task(_run_worker(context, queue, group))
+    except* RunStorageError as failures:
+        # Every waiting write gives up with the same cause; report it once.
+        raise failures.exceptions[0] from None
 
 
 async def _run_worker(
     context: _Context, queue: deque[PlannedItem], group: asyncio.TaskGroup
 ) -> None:
     while queue:
+        await context.storage_ready.wait()
+        if not queue:
+            break
         result = await _send_item(context, queue.popleft())
         # The worker's next request goes out while this result is written.
         group.create_task(_store(context, result))
@@ -177,12 +210,18 @@ async def _send_item(context: _Context, item: PlannedItem) -> ItemResult:
     endpoint = item.endpoint
     settings = context.plan.settings
     key = context.api_keys.get(endpoint.name)
-    timeouts = Timeouts(connect_s=settings.connect_timeout_s, read_s=settings.timeout_s)
+    timeouts = Timeouts(
+        connect_s=settings.connect_timeout_s,
+        read_s=settings.timeout_s,
+        total_s=settings.total_timeout_s,
+    )
     policy = RetryPolicy(retries=settings.retries, backoff_base_s=settings.backoff_base_s)
     label = f"run {context.plan.run_id}, endpoint {endpoint.name}, prompt {item.prompt.id}"
 
     body = request_body(endpoint, context.contents[item.prompt.id], context.plan)
-    send = chat_sender(context.pool, endpoint.chat_url, body, key, timeouts)
+    send = chat_sender(
+        context.pool, endpoint.chat_url, body, key, timeouts, settings.max_output_bytes
+    )
     outcome = await send_with_retries(send, policy, context.rng, label)
 
     result = item_result(item, outcome, _output_secrets(key))
@@ -194,17 +233,62 @@ async def _send_item(context: _Context, item: PlannedItem) -> ItemResult:
 
 
 async def _store(context: _Context, result: ItemResult) -> None:
+    """Write one result, waiting out a database that is locked or unreachable for a while.
+
+    While writes fail, workers send no new request, so results do not pile up unwritten.
+    """
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(
-        context.writer, context.store.record_item, context.plan.run_id, result
-    )
+    write = functools.partial(context.store.record_item, context.plan.run_id, result)
+    deadline = time.monotonic() + STORE_RETRY_S
+    wait_s = STORE_FIRST_WAIT_S
+    while True:
+        try:
+            await loop.run_in_executor(context.writer, write)
+            break
+        except OperationalError as exc:
+            if time.monotonic() + wait_s > deadline:
+                raise _storage_error(context, exc) from None
+            if context.storage_ready.is_set():
+                log.warning(
+                    "run %d: cannot store a finished item (%s); pausing new requests and"
+                    " retrying for up to %.0f s",
+                    context.plan.run_id,
+                    _first_line(exc),
+                    STORE_RETRY_S,
+                )
+            context.storage_ready.clear()
+            await asyncio.sleep(wait_s)
+            wait_s = min(2 * wait_s, STORE_MAX_WAIT_S)
+
+    context.storage_ready.set()
     context.ok += result.status == ITEM_OK
     context.failed += result.status == ITEM_FAILED
     context.progress.advance(failed=result.status == ITEM_FAILED)
 
 
+def _storage_error(context: _Context, exc: OperationalError) -> RunStorageError:
+    run_id = context.plan.run_id
+    url = context.store.engine.url.render_as_string(hide_password=True)
+    return RunStorageError(
+        f"run {run_id}: cannot store finished items in {url} after trying for"
+        f" {STORE_RETRY_S:.0f} s: {_first_line(exc)}; items not stored are sent again when you"
+        f" resume the run with 'modelvs run SUITE --resume {run_id}' once the database accepts"
+        " writes"
+    )
+
+
+def _first_line(exc: OperationalError) -> str:
+    """Return the database driver's own message, without SQLAlchemy's statement and parameters."""
+    return str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+
+
 def chat_sender(
-    pool: HttpPool, url: str, body: bytes, key: str | None, timeouts: Timeouts
+    pool: HttpPool,
+    url: str,
+    body: bytes,
+    key: str | None,
+    timeouts: Timeouts,
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
 ) -> Callable[[], Awaitable[Completion]]:
     """Return a function that sends the request once, with the key redacted from its errors."""
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -213,7 +297,7 @@ def chat_sender(
 
     async def send() -> Completion:
         try:
-            return await send_chat(pool, url, headers, body, timeouts)
+            return await send_chat(pool, url, headers, body, timeouts, max_output_bytes)
         except AttemptError as exc:
             message = redact_message(str(exc), [key] if key else [])
             raise AttemptError(message, exc.retryable, exc.retry_after) from None
@@ -270,15 +354,17 @@ def item_result(item: PlannedItem, outcome: Outcome, secrets: Sequence[str]) -> 
 
 
 def decode_rate(completion: Completion) -> float | None:
-    """Output tokens per second after the first token: (n - 1) / (latency - ttft).
+    """Return output tokens per second of generation: (n - 1) / (last token - first token).
 
-    None when the server reported no usage, fewer than two tokens came, or no time passed.
+    The span from the first to the last token-carrying chunk contains the n - 1 tokens after
+    the first. None when the server reported no usage, fewer than two tokens came, or the span is
+    shorter than MIN_GENERATION_S.
     """
-    usage, ttft_s = completion.usage, completion.ttft_s
-    if usage is None or ttft_s is None or usage.output_tokens < 2:
+    usage, first_s, last_s = completion.usage, completion.ttft_s, completion.last_token_s
+    if usage is None or first_s is None or last_s is None or usage.output_tokens < 2:
         return None
-    generating_s = completion.latency_s - ttft_s
-    if generating_s <= 0:
+    generating_s = last_s - first_s
+    if generating_s < MIN_GENERATION_S:
         return None
     return (usage.output_tokens - 1) / generating_s
 

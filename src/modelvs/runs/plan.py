@@ -6,18 +6,21 @@ whose row failed; items that finished without error are never sent again.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from modelvs.catalog.catalog import Catalog
 from modelvs.errors import UnknownModelError, UsageError
-from modelvs.runs.endpoints import Endpoint
+from modelvs.runs.endpoints import Endpoint, EndpointsFile
 from modelvs.runs.errors import ResumeMismatchError
 from modelvs.runs.pricing import resolve_price
 from modelvs.runs.records import RunEndpoint, RunSettings
 from modelvs.runs.store import RunStore
 from modelvs.runs.suite import Prompt, Suite
+
+log = logging.getLogger(__name__)
 
 JITTER_SEED_BITS = 31
 
@@ -29,6 +32,8 @@ class RunOptions:
     concurrency: int | None = None
     timeout_s: float | None = None
     connect_timeout_s: float | None = None
+    total_timeout_s: float | None = None
+    max_output_bytes: int | None = None
     retries: int | None = None
     backoff_base_s: float | None = None
     max_tokens: int | None = None
@@ -41,6 +46,8 @@ class RunOptions:
             "concurrency": self.concurrency,
             "timeout_s": self.timeout_s,
             "connect_timeout_s": self.connect_timeout_s,
+            "total_timeout_s": self.total_timeout_s,
+            "max_output_bytes": self.max_output_bytes,
             "retries": self.retries,
             "backoff_base_s": self.backoff_base_s,
         }
@@ -115,8 +122,12 @@ def plan_resume(
     run_id: int,
     endpoint_names: Sequence[str] | None,
     options: RunOptions,
+    registry: EndpointsFile | None = None,
 ) -> RunPlan:
-    """Check that a resume request matches the stored run and plan its unfinished items."""
+    """Check that a resume request matches the stored run and plan its unfinished items.
+
+    With ``registry``, each endpoint's base URL and key variable come from it as it is now.
+    """
     summary = store.summary(run_id)
     if (suite.id, suite.hash) != (summary.suite_id, summary.suite_hash):
         raise ResumeMismatchError(
@@ -132,16 +143,51 @@ def plan_resume(
         )
     _check_sampling(run_id, summary.settings, summary.seed, options)
 
+    endpoints = [_current_endpoint(run_id, endpoint, registry) for endpoint in summary.endpoints]
     settings = RunSettings.model_validate({**summary.settings.model_dump(), **options.transport()})
-    store.update_settings(run_id, settings)
+    store.update_for_resume(run_id, endpoints, settings)
     finished = store.finished_ok(run_id)
     items = [
         PlannedItem(prompt, endpoint)
         for prompt in suite.prompts
-        for endpoint in summary.endpoints
+        for endpoint in endpoints
         if (prompt.id, endpoint.name) not in finished
     ]
-    return RunPlan(run_id, suite, summary.endpoints, settings, summary.seed, items, len(finished))
+    return RunPlan(run_id, suite, endpoints, settings, summary.seed, items, len(finished))
+
+
+def _current_endpoint(
+    run_id: int, stored: RunEndpoint, registry: EndpointsFile | None
+) -> RunEndpoint:
+    """Take an endpoint's URL and key variable from the registry as it is now.
+
+    A resumed run must reach the server where it is now (a fixed base URL, a new port, a
+    rotated key variable), but it keeps the model and the price it started with, so its items
+    stay comparable. An endpoint removed from the registry keeps its stored snapshot.
+    """
+    entries = [] if registry is None else registry.endpoints
+    entry = next((endpoint for endpoint in entries if endpoint.name == stored.name), None)
+    if entry is None:
+        return stored
+    if (entry.model, entry.catalog_model) != (stored.model, stored.catalog_model):
+        raise ResumeMismatchError(
+            f"run {run_id} sent endpoint {stored.name!r} to model {stored.model!r} (catalog"
+            f" model {stored.catalog_model!r}), but the endpoints file now gives model"
+            f" {entry.model!r} (catalog model {entry.catalog_model!r}); restore the entry to"
+            " resume the run, or start a new run"
+        )
+    current = stored.model_copy(
+        update={"base_url": entry.base_url, "api_key_env": entry.api_key_env}
+    )
+    if current.base_url != stored.base_url:
+        log.warning(
+            "run %d: endpoint %s now sends to %s (the run started with %s)",
+            run_id,
+            stored.name,
+            current.base_url,
+            stored.base_url,
+        )
+    return current
 
 
 def _check_sampling(

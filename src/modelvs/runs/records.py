@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelvs.runs.client import DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TOTAL_TIMEOUT_S
 from modelvs.runs.endpoints import Endpoint
 
 
@@ -16,9 +17,25 @@ class Record(BaseModel):
 class RunSettings(Record):
     """Request settings of a run, stored with it."""
 
+    # Every float setting must be finite; inf would pass the lower bounds below.
+    # A run stored before this check with an infinite temperature (possible on SQLite only)
+    # is reported as invalid when runs.store reads it back.
+    model_config = ConfigDict(allow_inf_nan=False)
+
     concurrency: int = Field(default=4, ge=1, description="Requests in flight per endpoint.")
     timeout_s: float = Field(default=120.0, gt=0, description="Read timeout per request.")
     connect_timeout_s: float = Field(default=10.0, gt=0)
+    # Runs stored before these two limits existed load with the defaults.
+    total_timeout_s: float = Field(
+        default=DEFAULT_TOTAL_TIMEOUT_S,
+        gt=0,
+        description="Total timeout per request attempt, connecting included.",
+    )
+    max_output_bytes: int = Field(
+        default=DEFAULT_MAX_OUTPUT_BYTES,
+        ge=1,
+        description="Maximum output size in bytes of UTF-8 text.",
+    )
     retries: int = Field(default=2, ge=0, description="Retries after the first attempt.")
     backoff_base_s: float = Field(default=0.5, ge=0)
     max_tokens: int = Field(default=2048, ge=1, description="Sent as max_tokens.")

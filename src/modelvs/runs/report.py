@@ -1,7 +1,9 @@
 """Printing endpoints, runs and run results as text tables or JSON on stdout.
 
 Outputs, prompts and errors come from servers and files that modelvs does not control, so the
-consoles here never interpret Rich markup.
+consoles here never interpret Rich markup, and text tables escape the control characters in
+them (see ``modelvs.runs.control_chars``). JSON output keeps every text exact: JSON escapes
+control characters itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from modelvs.runs.control_chars import escape_control_chars, escape_control_chars_in_line
 from modelvs.runs.endpoints import EndpointsFile
 from modelvs.runs.execute import RunReport
 from modelvs.runs.records import ItemResult, RunDetails, RunSummary
@@ -140,11 +143,17 @@ def _items_table(items: Sequence[ItemResult]) -> Table:
             _seconds(item.ttft_s),
             _count(item.input_tokens, reported),
             _count(item.output_tokens, reported),
-            f"{item.tokens_per_s:.1f}" if item.tokens_per_s is not None else "",
+            _rate(item),
             _usd(item.cost_usd) if item.status == ITEM_OK else "",
-            item.error if item.error else (item.finish_reason or ""),
+            escape_control_chars_in_line(item.error or item.finish_reason or ""),
         )
     return table
+
+
+def _rate(item: ItemResult) -> str:
+    if item.tokens_per_s is not None:
+        return f"{item.tokens_per_s:.1f}"
+    return UNKNOWN if item.status == ITEM_OK else ""
 
 
 def _totals_table(run: RunSummary, items: Sequence[ItemResult]) -> Table:
@@ -181,12 +190,15 @@ def _print_outputs(console: Console, details: RunDetails) -> None:
         by_prompt.setdefault(item.prompt_id, []).append(item)
     for prompt in details.prompts:
         console.rule(f"{prompt.prompt_id} ({prompt.category})")
-        console.print(prompt.text)
+        console.print(escape_control_chars(prompt.text))
         if prompt.reference:
-            console.print(f"reference: {prompt.reference}")
+            console.print(f"reference: {escape_control_chars(prompt.reference)}")
         for item in by_prompt.get(prompt.prompt_id, []):
             console.print(f"\n[{item.endpoint_name}, {item.model_slug}]", style="bold")
-            console.print(item.output if item.status == ITEM_OK else f"error: {item.error}")
+            if item.status == ITEM_OK:
+                console.print(escape_control_chars(item.output or ""))
+            else:
+                console.print(f"error: {escape_control_chars_in_line(item.error or '')}")
         console.print()
 
 

@@ -46,8 +46,12 @@ class CompletionStream:
         self._pending = b""
         self._data_lines: list[bytes] = []
         self._parts: list[str] = []
+        # Parts whose UTF-8 size is already in _counted_bytes; see text_bytes().
+        self._counted_parts = 0
+        self._counted_bytes = 0
         self.events = 0
-        self.has_token = False
+        # Chunks that carried content or reasoning text.
+        self.token_events = 0
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
         self.done = False
@@ -55,6 +59,27 @@ class CompletionStream:
     @property
     def text(self) -> str:
         return "".join(self._parts)
+
+    @property
+    def has_token(self) -> bool:
+        return self.token_events > 0
+
+    @property
+    def pending_bytes(self) -> int:
+        """Size of the unfinished line and event that wait for more bytes."""
+        return len(self._pending) + sum(len(line) for line in self._data_lines)
+
+    def text_bytes(self) -> int:
+        """Return the UTF-8 size of the output text so far.
+
+        Each part is encoded once, on the first call after it arrived, so callers that check
+        the size after every body piece pay for each part once, not for the whole text each time.
+        """
+        parts = self._parts
+        for index in range(self._counted_parts, len(parts)):
+            self._counted_bytes += len(parts[index].encode())
+        self._counted_parts = len(parts)
+        return self._counted_bytes
 
     def feed(self, chunk: bytes) -> None:
         """Parse the complete lines of ``chunk``; keep a partial last line for the next call."""
@@ -167,13 +192,13 @@ class CompletionStream:
         if not isinstance(delta, dict):
             raise MalformedStreamError(f"event {self.events}: 'delta' is not an object")
         content = delta.get("content")
+        # Reasoning tokens (vLLM and SGLang "reasoning_content", OpenRouter "reasoning") count
+        # as tokens for the timing, but only the answer is kept as the output.
         if isinstance(content, str) and content:
             self._parts.append(content)
-            self.has_token = True
-        # Reasoning tokens (vLLM and SGLang "reasoning_content", OpenRouter "reasoning") count
-        # as the first token, but only the answer is kept as the output.
-        if delta.get("reasoning_content") or delta.get("reasoning"):
-            self.has_token = True
+            self.token_events += 1
+        elif delta.get("reasoning_content") or delta.get("reasoning"):
+            self.token_events += 1
         reason = choice.get("finish_reason")
         if isinstance(reason, str) and reason:
             self.finish_reason = reason

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, Executable, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from modelvs.runs.errors import RunNotFoundError
+from modelvs.runs.endpoints import describe_validation_error
+from modelvs.runs.errors import RunNotFoundError, StoredRunError
 from modelvs.runs.records import (
     ItemResult,
     RunDetails,
@@ -71,10 +73,13 @@ class RunStore:
             )
             return run.id
 
-    def update_settings(self, run_id: int, settings: RunSettings) -> None:
-        """Store the settings that a resumed run uses from now on."""
+    def update_for_resume(
+        self, run_id: int, endpoints: Sequence[RunEndpoint], settings: RunSettings
+    ) -> None:
+        """Store the endpoints and settings that a resumed run uses from now on."""
         with Session(self.engine) as session, session.begin():
             run = self._run_row(session, run_id)
+            run.endpoints = [endpoint.model_dump(mode="json") for endpoint in endpoints]
             run.settings = settings.model_dump(mode="json")
 
     def finished_ok(self, run_id: int) -> set[tuple[str, str]]:
@@ -176,14 +181,22 @@ def _replacement(
 
 
 def _summary(row: RunRow, prompts: int, counts: dict[tuple[int, str], int]) -> RunSummary:
-    endpoints = [RunEndpoint.model_validate(endpoint) for endpoint in row.endpoints]
+    try:
+        endpoints = [RunEndpoint.model_validate(endpoint) for endpoint in row.endpoints]
+        settings = RunSettings.model_validate(row.settings)
+    except ValidationError as exc:
+        # Older versions stored values that are rejected now, such as an infinite temperature.
+        raise StoredRunError(
+            f"run {row.id} has stored settings that are no longer valid:"
+            f" {describe_validation_error(exc)}; start a new run instead of resuming it"
+        ) from None
     return RunSummary(
         id=row.id,
         suite_id=row.suite_id,
         suite_hash=row.suite_hash,
         created_at=as_utc(row.created_at),
         endpoints=endpoints,
-        settings=RunSettings.model_validate(row.settings),
+        settings=settings,
         seed=row.seed,
         prompts=prompts,
         items_total=prompts * len(endpoints),

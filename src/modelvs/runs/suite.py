@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from modelvs.runs.endpoints import describe_validation_error
 from modelvs.runs.errors import SuiteError
 
 BUNDLED_SUITES_DIR = Path(__file__).parent / "suites"
@@ -152,10 +153,7 @@ def load_suite(path: Path) -> Suite:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SuiteError(f"cannot read the suite file {path}: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False)
-        )
+        problems = describe_validation_error(exc)
         raise SuiteError(f"invalid suite file {path}: {problems}") from None
 
     prompts = tuple(

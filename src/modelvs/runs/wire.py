@@ -10,77 +10,80 @@ Supported: POST with a body, and responses with a Content-Length, a chunked body
 ended by closing the connection. Keep-alive connections are reused per origin, and TLS uses the
 system's certificates through the ``ssl`` module. Not supported: proxies, redirects,
 compression (requests ask for the identity encoding), cookies and HTTP/2.
+
+Each request has three time limits: a connect timeout, a read timeout (the longest wait for the
+next bytes) and a total timeout from the start of the request to the end of its response. One
+timer per connection checks both the read and the total timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
+import math
 import os
-import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, cast
-from urllib.parse import quote, urlsplit
+from typing import cast
 
 import httptools
+
+from modelvs.runs.wire_request import (
+    ConnectError,
+    ConnectTimeoutError,
+    DisconnectedError,
+    Origin,
+    ProtocolError,
+    ReadTimeoutError,
+    RequestError,
+    TotalTimeoutError,
+    WireError,
+    WrongSchemeError,
+    request_head,
+    split_url,
+)
+
+# The errors and request helpers are part of this module's interface.
+__all__ = [
+    "DRAIN_MAX_BYTES",
+    "HEAD_MAX_BYTES",
+    "BodySink",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "DisconnectedError",
+    "HttpPool",
+    "Origin",
+    "ProtocolError",
+    "ReadTimeoutError",
+    "RequestError",
+    "Response",
+    "TotalTimeoutError",
+    "WireError",
+    "WrongSchemeError",
+    "request_head",
+    "split_url",
+]
 
 log = logging.getLogger(__name__)
 
 # Bytes a connection reads after its caller stops reading, so that it reaches the end of the
 # response and can be reused. A longer remainder is cheaper to drop with the connection.
 DRAIN_MAX_BYTES = 64 * 1024
-# Characters that a request target keeps as they are. Other characters are percent-encoded.
-TARGET_SAFE = "/%:@!$&'()*+,;=-._~?"
 
 # A response head longer than this is rejected. Servers send a few kilobytes, and parsing an
 # endless head would block the event loop that times every other stream.
 HEAD_MAX_BYTES = 64 * 1024
-# Header names are RFC 9110 tokens. Host names are letters, digits, dots and hyphens, or an
-# IPv6 literal: hex digits, colons and an optional zone after an encoded % (RFC 6874).
-TOKEN_PATTERN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-HOST_PATTERN = re.compile(r"[0-9A-Za-z._-]+|[0-9A-Fa-f:.]+(%25[0-9A-Za-z._-]+)?")
-OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
+# OpenSSL's reason when a server responds to a TLS client hello with bytes that are not TLS,
+# such as a plain HTTP 400 response (checked with OpenSSL 3.0).
+NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER"})
+# A TLS record starts with its content type (0x15 alert, 0x16 handshake) and major version 3.
+TLS_RECORD_STARTS = (b"\x15\x03", b"\x16\x03")
 
 # Called with each piece of the body. It returns True once the caller has all it needs.
 BodySink = Callable[[bytes], bool]
-
-
-class WireError(Exception):
-    """A request failed below the HTTP status level."""
-
-
-class RequestError(WireError):
-    """The request cannot be sent as given (a bad URL or header value)."""
-
-
-class ConnectError(WireError):
-    """No connection could be opened."""
-
-    def __init__(self, host: str, port: int, reason: str) -> None:
-        super().__init__(f"could not connect to {host}:{port} ({reason})")
-        self.host, self.port, self.reason = host, port, reason
-
-
-class ConnectTimeoutError(WireError):
-    """Opening the connection took longer than the connect timeout."""
-
-
-class ReadTimeoutError(WireError):
-    """The server sent nothing for longer than the read timeout."""
-
-
-class DisconnectedError(WireError):
-    """The connection closed before the response was complete."""
-
-
-class ProtocolError(WireError):
-    """The server's bytes are not a valid HTTP/1.1 response."""
 
 
 class _ExtraResponseError(Exception):
@@ -88,79 +91,11 @@ class _ExtraResponseError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Origin:
-    scheme: str
-    host: str
-    port: int
+class _TotalLimit:
+    """The total timeout of one request and the event loop time at which it ends."""
 
-    @property
-    def host_header(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
-
-
-@functools.lru_cache(maxsize=256)
-def split_url(url: str) -> tuple[Origin, str]:
-    """Return the origin of an http(s) URL and its request target (path and query).
-
-    Cached, because a run sends every request of an endpoint to the same URL.
-    """
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        raise RequestError(f"the URL {url!r} has an invalid port; use 1 to 65535")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RequestError(f"the URL {url!r} is not an http:// or https:// URL with a host")
-    if parts.username is not None or parts.password is not None:
-        # Never quote the URL: the part before @ is a password.
-        raise RequestError(
-            "the URL has a user name or password before @, which runs do not send; put the"
-            " key in the environment variable that the endpoint's api_key_env names"
-        )
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise RequestError(f"the host name of {url!r} is not a valid domain name") from None
-    if not HOST_PATTERN.fullmatch(host):
-        raise RequestError(f"the host name of {url!r} has characters a host name cannot have")
-    target = quote(parts.path or "/", safe=TARGET_SAFE)
-    if parts.query:
-        target += "?" + quote(parts.query, safe=TARGET_SAFE)
-    return Origin(parts.scheme, host, port or DEFAULT_PORTS[parts.scheme]), target
-
-
-def request_head(origin: Origin, target: str, headers: dict[str, str], length: int) -> bytes:
-    """Encode the request line and headers of a POST with a body of ``length`` bytes."""
-    lines = [f"POST {target} HTTP/1.1", f"Host: {origin.host_header}"]
-    for name, value in headers.items():
-        if not TOKEN_PATTERN.fullmatch(name):
-            raise RequestError(f"{name!r} is not a valid HTTP header name")
-        if name.lower() in OWN_HEADERS:
-            raise RequestError(f"the {name} header is set by the client itself; remove it")
-        # A line break in a value would end the header and start another one.
-        if any(char in value for char in "\r\n\0"):
-            raise RequestError(f"the {name} header contains a line break or a NUL character")
-        lines.append(f"{name}: {value}")
-    lines += [f"Content-Length: {length}", "Accept-Encoding: identity", "Connection: keep-alive"]
-    try:
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    except UnicodeEncodeError:
-        # Never quote the value: it may be an API key.
-        names = [name for name, value in headers.items() if not _latin1(value)]
-        raise RequestError(
-            f"the {', '.join(names)} header has characters that HTTP headers cannot carry"
-        ) from None
-
-
-def _latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
+    timeout_s: float
+    deadline: float
 
 
 class Response:
@@ -204,7 +139,11 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._read_timeout_s = 0.0
         self._last_data_at = 0.0
+        # Loop time at which the total timeout of the current request ends.
+        self._deadline = math.inf
+        self._total_timeout_s = math.inf
         self._timer: asyncio.TimerHandle | None = None
+        self.requests_sent = 0
         self._start_exchange()
 
     # The state of the current request and response.
@@ -231,12 +170,14 @@ class _Connection(asyncio.Protocol):
     def idle(self) -> bool:
         return not self.closed and self._released and self._complete
 
-    async def send(self, data: bytes, read_timeout_s: float) -> Response:
+    async def send(self, data: bytes, read_timeout_s: float, limit: _TotalLimit) -> Response:
         """Write a whole request and wait for the head of its response."""
         assert self._transport is not None
         self._start_exchange()
         self._head = self._loop.create_future()
         self._read_timeout_s = read_timeout_s
+        self._deadline, self._total_timeout_s = limit.deadline, limit.timeout_s
+        self.requests_sent += 1
         self._transport.write(data)
         self._unsent_bytes = self._transport.get_write_buffer_size()
         self._last_data_at = self._loop.time()
@@ -303,7 +244,7 @@ class _Connection(asyncio.Protocol):
             else:
                 self._fail(ProtocolError(f"invalid HTTP response: {exc.__context__!r}"))
         except httptools.HttpParserError as exc:
-            self._fail(ProtocolError(f"invalid HTTP response ({exc}), starting {data[:60]!r}"))
+            self._fail(self._parse_error(exc, data))
         except httptools.HttpParserUpgrade:
             self._fail(ProtocolError("the server switched protocols, which runs do not support"))
         if not self._head_complete and not self.closed:
@@ -327,11 +268,17 @@ class _Connection(asyncio.Protocol):
             self._on_complete()
             return
         reason = f" ({exc})" if exc else ""
-        self._fail(
-            DisconnectedError(
-                f"the server closed the connection before the response was complete{reason}"
+        if self.got_data:
+            message = f"the server closed the connection before the response was complete{reason}"
+        else:
+            message = f"the server closed the connection without sending a response{reason}"
+        if not self.got_data and self.requests_sent == 1 and self.origin.scheme == "http":
+            # TLS servers on OpenSSL, Python's ssl module among them, close the connection
+            # without a reply when a client sends plain HTTP to them.
+            message += (
+                f"; if {self.origin.address} serves HTTPS, use https:// in the endpoint's base_url"
             )
-        )
+        self._fail(DisconnectedError(message))
 
     # httptools callbacks
     def on_message_begin(self) -> None:
@@ -379,6 +326,14 @@ class _Connection(asyncio.Protocol):
         self._on_complete()
 
     # Internal steps
+    def _parse_error(self, exc: httptools.HttpParserError, data: bytes) -> WireError:
+        if self._head_bytes == 0 and data.startswith(TLS_RECORD_STARTS):
+            return WrongSchemeError(
+                f"the server at {self.origin.address} responded in TLS, not plain HTTP; use"
+                f" https://{self.origin.address}/... in the endpoint's base_url"
+            )
+        return ProtocolError(f"invalid HTTP response ({exc}), starting {data[:60]!r}")
+
     def _feed_sink(self, sink: BodySink, body: bytes) -> None:
         try:
             enough = sink(body)
@@ -435,22 +390,32 @@ class _Connection(asyncio.Protocol):
 
     def _arm_timer(self) -> None:
         self._cancel_timer()
-        deadline = self._last_data_at + self._read_timeout_s
-        self._timer = self._loop.call_at(deadline, self._check_read_timeout)
+        deadline = min(self._last_data_at + self._read_timeout_s, self._deadline)
+        self._timer = self._loop.call_at(deadline, self._check_timeouts)
 
-    def _check_read_timeout(self) -> None:
+    def _check_timeouts(self) -> None:
         # One timer per read-timeout interval rather than one per received piece. A piece only
-        # stores its arrival time, and the timer moves its deadline when it fires.
+        # stores its arrival time, and the timer moves its deadline when it fires. The total
+        # timeout's deadline only caps when the timer fires, so it costs no timer of its own.
         self._timer = None
         if self._complete or self.closed:
+            return
+        now = self._loop.time()
+        if now >= self._deadline:
+            self._fail(
+                TotalTimeoutError(
+                    f"timed out: the response was not complete after {self._total_timeout_s:g} s"
+                    " (total timeout)"
+                )
+            )
             return
         assert self._transport is not None
         unsent = self._transport.get_write_buffer_size()
         if unsent < self._unsent_bytes:
             # The request body is still going out: upload progress counts as activity.
-            self._last_data_at = self._loop.time()
+            self._last_data_at = now
         self._unsent_bytes = unsent
-        if self._loop.time() - self._last_data_at < self._read_timeout_s:
+        if now - self._last_data_at < self._read_timeout_s:
             self._arm_timer()
             return
         self._fail(
@@ -498,15 +463,21 @@ class HttpPool:
         body: bytes,
         connect_timeout_s: float,
         read_timeout_s: float,
+        total_timeout_s: float = math.inf,
     ) -> AsyncIterator[Response]:
         """Send a POST and yield its response once the head has arrived.
 
         The body can be read inside the block. When the block ends early, the connection reads
-        the rest of the response in the background, so that it can be reused.
+        the rest of the response in the background, so that it can be reused. The total
+        timeout runs from this call, connecting included, to the end of the response.
         """
         origin, target = split_url(url)
         data = request_head(origin, target, headers, len(body)) + body
-        connection, response = await self._send(origin, data, connect_timeout_s, read_timeout_s)
+        loop = asyncio.get_running_loop()
+        limit = _TotalLimit(total_timeout_s, loop.time() + total_timeout_s)
+        connection, response = await self._send(
+            origin, data, connect_timeout_s, read_timeout_s, limit
+        )
         reusable = False
         try:
             yield response
@@ -527,13 +498,18 @@ class HttpPool:
             idle.remove(connection)
 
     async def _send(
-        self, origin: Origin, data: bytes, connect_timeout_s: float, read_timeout_s: float
+        self,
+        origin: Origin,
+        data: bytes,
+        connect_timeout_s: float,
+        read_timeout_s: float,
+        limit: _TotalLimit,
     ) -> tuple[_Connection, Response]:
         """Send a request on an idle connection, or a new one, and wait for the response head."""
         connection = self._idle_connection(origin)
         if connection is not None:
             try:
-                return connection, await connection.send(data, read_timeout_s)
+                return connection, await connection.send(data, read_timeout_s, limit)
             except DisconnectedError:
                 connection.release(False)
                 if connection.got_data:
@@ -547,9 +523,9 @@ class HttpPool:
             # before answering would receive it twice.
             log.debug("idle connection to %s:%d closed, opening another", origin.host, origin.port)
 
-        connection = await self._connect(origin, connect_timeout_s)
+        connection = await self._connect(origin, connect_timeout_s, limit)
         try:
-            return connection, await connection.send(data, read_timeout_s)
+            return connection, await connection.send(data, read_timeout_s, limit)
         except BaseException:
             connection.release(False)
             raise
@@ -563,31 +539,85 @@ class HttpPool:
             self._open.discard(connection)
         return None
 
-    async def _connect(self, origin: Origin, connect_timeout_s: float) -> _Connection:
+    async def _connect(
+        self, origin: Origin, connect_timeout_s: float, limit: _TotalLimit
+    ) -> _Connection:
+        """Open a TCP connection and, for https, do the TLS handshake, within the connect timeout.
+
+        The two steps are separate so that a handshake that never finishes, as with a plain
+        HTTP server behind an https URL, is not reported as a failure to connect.
+        """
         loop = asyncio.get_running_loop()
-        tls: dict[str, Any] = {}
-        if origin.scheme == "https":
-            tls = {"ssl": self._tls(), "server_hostname": origin.host}
+        timeout_s = min(connect_timeout_s, limit.deadline - loop.time())
+        step = "connect"
+        connection: _Connection | None = None
         try:
-            async with asyncio.timeout(connect_timeout_s):
-                _, protocol = await loop.create_connection(
-                    lambda: _Connection(self, origin), origin.host, origin.port, **tls
+            async with asyncio.timeout(timeout_s):
+                transport, connection = await loop.create_connection(
+                    lambda: _Connection(self, origin), origin.host, origin.port
                 )
-        except TimeoutError:
-            raise ConnectTimeoutError(
-                f"connection timed out after {connect_timeout_s:g} s (connect timeout)"
-            ) from None
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            if exc.errno and exc.errno > 0 and not isinstance(exc, ssl.SSLError | socket.gaierror):
-                # asyncio's own loop puts "Connect call failed" in strerror, so use errno.
-                reason = os.strerror(exc.errno)
-            raise ConnectError(origin.host, origin.port, reason) from None
+                if origin.scheme == "https":
+                    step = "handshake"
+                    tls_transport = await loop.start_tls(
+                        transport, connection, self._tls(), server_hostname=origin.host
+                    )
+                    if tls_transport is None:  # typeshed allows None; asyncio raises instead
+                        raise ConnectionResetError("the connection closed during the handshake")
+                    connection.connection_made(tls_transport)
+        except BaseException as exc:
+            if connection is not None:
+                connection.close()
+            if isinstance(exc, TimeoutError):
+                deadline_first = timeout_s < connect_timeout_s
+                raise _timeout_error(
+                    origin, step, connect_timeout_s, limit, deadline_first
+                ) from None
+            if isinstance(exc, ssl.SSLError):
+                raise _tls_error(origin, exc) from None
+            if isinstance(exc, OSError):
+                raise _connect_error(origin, exc) from None
+            raise
         log.debug("opened a connection to %s:%d", origin.host, origin.port)
-        self._open.add(protocol)
-        return protocol
+        self._open.add(connection)
+        return connection
 
     def _tls(self) -> ssl.SSLContext:
         if self._tls_context is None:
             self._tls_context = ssl.create_default_context()
         return self._tls_context
+
+
+def _timeout_error(
+    origin: Origin, step: str, connect_timeout_s: float, limit: _TotalLimit, deadline_first: bool
+) -> WireError:
+    if deadline_first:
+        return TotalTimeoutError(
+            f"timed out: no connection to {origin.address} within the total timeout of"
+            f" {limit.timeout_s:g} s"
+        )
+    if step == "handshake":
+        return ConnectTimeoutError(
+            f"timed out: the TLS handshake with {origin.address} did not finish within"
+            f" {connect_timeout_s:g} s (connect timeout); if the server speaks plain HTTP, use"
+            f" http://{origin.address}/... in the endpoint's base_url"
+        )
+    return ConnectTimeoutError(
+        f"connection timed out after {connect_timeout_s:g} s (connect timeout)"
+    )
+
+
+def _tls_error(origin: Origin, exc: ssl.SSLError) -> WireError:
+    if exc.reason in NOT_TLS_REASONS:
+        return WrongSchemeError(
+            f"the server at {origin.address} did not speak TLS ({exc.reason}); if it serves"
+            f" plain HTTP, use http://{origin.address}/... in the endpoint's base_url"
+        )
+    return ConnectError(origin.host, origin.port, exc.strerror or str(exc))
+
+
+def _connect_error(origin: Origin, exc: OSError) -> ConnectError:
+    reason = exc.strerror or str(exc)
+    if exc.errno and exc.errno > 0 and not isinstance(exc, socket.gaierror):
+        # asyncio's own loop puts "Connect call failed" in strerror, so use errno.
+        reason = os.strerror(exc.errno)
+    return ConnectError(origin.host, origin.port, reason)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -17,12 +18,24 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase
+
+from modelvs.errors import ModelvsError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_PATH = Path("var") / "modelvs.sqlite3"
+URL_EXAMPLES = (
+    "postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE or sqlite:///path/to/modelvs.sqlite3"
+)
+# A password in the query string, such as ?password=... (psycopg accepts it there too).
+QUERY_PASSWORD = re.compile(r"([?&][^=&]*password[^=&]*=)[^&]*", re.IGNORECASE)
+
+
+class DatabaseOpenError(ModelvsError):
+    """An invalid database URL, a missing database driver or an unreachable database."""
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
@@ -48,15 +61,75 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str | None = None, sqlite_busy_timeout_s: float = 30.0) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    The busy timeout is how long a SQLite write waits for another writer's lock. Raises
+    DatabaseOpenError, with any password masked, when the URL cannot be parsed, names an
+    unknown dialect or a driver that is not installed, or is a SQLite file in a folder that
+    does not exist. Connecting happens later, in ``upgrade`` or the first query.
+    """
     url = url or database_url()
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    parsed = _parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            _check_sqlite_folder(parsed)
+            connect_args = {"timeout": sqlite_busy_timeout_s, "check_same_thread": False}
+            engine = create_engine(parsed, connect_args=connect_args)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
+            return engine
+        return create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise DatabaseOpenError(
+            f"invalid database URL {mask_password(url)!r}: SQLAlchemy has no dialect or driver"
+            f" {parsed.drivername!r}; set MODELVS_DATABASE_URL to a URL such as {URL_EXAMPLES}"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseOpenError(
+            f"the database driver of {mask_password(url)!r} is not installed ({exc}); use"
+            " postgresql+psycopg:// or sqlite:/// in MODELVS_DATABASE_URL"
+        ) from None
+
+
+def mask_password(url: str) -> str:
+    """Return ``url`` with its password, in the user part or the query string, as ***."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        # Unparsable: mask everything between the user name and the last @.
+        shown = re.sub(r"(://[^/?#@:]*:).*@", r"\1***@", url)
+    return QUERY_PASSWORD.sub(r"\1***", shown)
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        # make_url raises ValueError for a port that is not a number.
+        reason = "it is not a URL of the form DIALECT+DRIVER://USER:PASSWORD@HOST:PORT/DATABASE"
+        if isinstance(exc, ValueError):
+            reason = "its port is not a number"
+        raise DatabaseOpenError(
+            f"invalid database URL {mask_password(url)!r}: {reason}; set MODELVS_DATABASE_URL"
+            f" to a URL such as {URL_EXAMPLES}, or unset it to use {DEFAULT_SQLITE_PATH}"
+        ) from None
+
+
+def _check_sqlite_folder(url: URL) -> None:
+    """Reject a SQLite file whose folder does not exist; sqlite3 reports only "unable to open"."""
+    database = url.database or ""
+    in_memory = database in ("", ":memory:")
+    uri = database.startswith("file:") or url.query.get("uri") == "true"
+    if in_memory or uri:
+        return
+    folder = Path(database).parent
+    if not folder.is_dir():
+        raise DatabaseOpenError(
+            f"cannot open the SQLite database {url.render_as_string(hide_password=False)!r}:"
+            f" the folder {folder} does not exist; create it, or point MODELVS_DATABASE_URL at"
+            " a file in an existing folder"
+        )
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -84,9 +157,37 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision of every migration branch."""
+    """Bring the schema to the newest revision of every migration branch.
+
+    Connects first, so an unreachable database raises DatabaseOpenError instead of failing
+    inside a migration.
+    """
+    check_connection(engine)
     command.upgrade(alembic_config(engine), "heads")
     log.info("database schema at the newest revision: %s", engine.url.render_as_string())
+
+
+def check_connection(engine: Engine) -> None:
+    """Open and close one connection, raising DatabaseOpenError (password masked) on failure."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        url = engine.url
+        # The driver's message can span lines, and its first line names the failure.
+        reason = (str(exc.orig).strip().splitlines() or ["no reason given"])[0]
+        if url.password:
+            reason = reason.replace(str(url.password), "***")
+        fix = (
+            "check that the file that MODELVS_DATABASE_URL names can be read and written"
+            if url.get_backend_name() == "sqlite"
+            else "check that the server runs and that MODELVS_DATABASE_URL has the right host,"
+            " port, database, user and password"
+        )
+        raise DatabaseOpenError(
+            f"cannot connect to the database {mask_password(url.render_as_string(False))!r}:"
+            f" {reason}; {fix}"
+        ) from None
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
