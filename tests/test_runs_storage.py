@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from modelvs.catalog.catalog import Catalog
-from modelvs.runs import execute
+from modelvs.runs import writer
 from modelvs.runs.errors import RunStorageError, StoredRunError
 from modelvs.runs.execute import run_plan
 from modelvs.runs.plan import RunOptions, plan_new_run
+from modelvs.runs.records import ItemResult
 from modelvs.runs.store import RunStore
 from modelvs.runs.suite import load_suite
+from modelvs.runs.writer import ResultWriter
 from modelvs.store.db import make_engine, upgrade
 from tests.runs_server import running_server
 from tests.runs_support import FAST, endpoint, run_resume, write_suite
@@ -75,7 +80,7 @@ def test_run_waits_out_a_locked_database(
 def test_run_stops_when_the_database_stays_locked(
     tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(execute, "STORE_RETRY_S", 1.0)
+    monkeypatch.setattr(writer, "STORE_RETRY_S", 1.0)
     store = sqlite_store(tmp_path)
     suite = write_suite(tmp_path, PROMPTS)
     with running_server() as server:
@@ -108,4 +113,64 @@ def test_stored_settings_that_are_invalid_now(tmp_path: Path, catalog: Catalog) 
 
     with pytest.raises(StoredRunError, match=f"run {plan.run_id} has stored settings"):
         store.summary(plan.run_id)
+    store.engine.dispose()
+
+
+class SlowStore(RunStore):
+    """A store whose first write takes 0.3 s, and which records the size of every write."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.batches: list[int] = []
+
+    def record_items(self, run_id: int, results: Sequence[ItemResult]) -> None:
+        if not self.batches:
+            time.sleep(0.3)
+        self.batches.append(len(results))
+        super().record_items(run_id, results)
+
+
+def test_results_finishing_during_a_write_share_the_next_one(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    store = SlowStore(sqlite_store(tmp_path).engine)
+    prompts = [f"prompt {index}" for index in range(12)]
+    suite = write_suite(tmp_path, prompts)
+    with running_server() as server:
+        options = RunOptions(concurrency=4, timeout_s=5.0, retries=0)
+        plan = plan_new_run(store, catalog, load_suite(suite), [endpoint(server)], options)
+        report = run_plan(plan, store, show_progress=False)
+
+    assert report.ok == len(prompts)
+    assert sum(store.batches) == len(prompts)
+    # Every answer takes about a millisecond, so all the others finish during the first write.
+    assert store.batches[0] <= 4
+    assert len(store.batches) <= 3
+    assert store.summary(plan.run_id).items_ok == len(prompts)
+    store.engine.dispose()
+
+
+def test_shutdown_writes_results_not_yet_written(tmp_path: Path, catalog: Catalog) -> None:
+    store = sqlite_store(tmp_path)
+    suite = write_suite(tmp_path, PROMPTS)
+    with running_server() as server:
+        plan = plan_new_run(store, catalog, load_suite(suite), [endpoint(server)], FAST)
+    finished = ItemResult(
+        prompt_id="p0",
+        endpoint_name="local",
+        model_slug="beta-4b",
+        status="ok",
+        output="answer",
+        attempts=1,
+        finished_at=dt.datetime.now(dt.UTC),
+    )
+
+    async def cancelled_before_writing() -> None:
+        # A run cancelled (Ctrl-C) after a result finished, before its write began.
+        results = ResultWriter(store, plan.run_id, lambda result: None)
+        results.add(finished)
+        results.shutdown()
+
+    asyncio.run(cancelled_before_writing())
+    assert store.summary(plan.run_id).items_ok == 1
     store.engine.dispose()

@@ -1,30 +1,26 @@
-"""Sending a planned run: items sent concurrently, each stored the moment it finishes.
+"""Sending a planned run: items sent concurrently, and stored as they finish.
 
 One ``HttpPool`` (keep-alive connections per origin) serves every endpoint, and a fixed
 number of workers per endpoint bounds how many of its requests are in flight. The event loop
 is uvloop's where it is installed, because it roughly halved a bare client's CPU time per
-streamed response (docs/benchmarks.md). Database writes run on one writer thread, so a
-commit never stalls the event loop that times the streams. The progress bar counts an item
-once its write has committed.
+streamed response (docs/benchmarks.md). Results are written by ``ResultWriter`` on its own
+thread, so a commit never stalls the event loop that times the streams.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import json
 import logging
 import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
 
 from modelvs.runs.client import (
     DEFAULT_MAX_OUTPUT_BYTES,
@@ -42,15 +38,10 @@ from modelvs.runs.records import ItemResult, RunEndpoint
 from modelvs.runs.retry import Outcome, RetryPolicy, send_with_retries
 from modelvs.runs.store import RunStore
 from modelvs.runs.wire import HttpPool
+from modelvs.runs.writer import ResultWriter
 from modelvs.store.runs_tables import ITEM_FAILED, ITEM_OK
 
 log = logging.getLogger(__name__)
-
-# How long a run waits out a database that rejects writes (a lock held by another process,
-# a restarting server) before it stops, and the waits between tries, in seconds.
-STORE_RETRY_S = 300.0
-STORE_FIRST_WAIT_S = 0.5
-STORE_MAX_WAIT_S = 10.0
 
 REDACTED = "[redacted]"
 # Shorter keys are redacted from error messages only: replacing a 3-letter string everywhere
@@ -80,21 +71,26 @@ class RunReport(BaseModel):
 @dataclass
 class _Context:
     plan: RunPlan
-    store: RunStore
     pool: HttpPool
-    writer: ThreadPoolExecutor
     progress: RunProgress
     api_keys: dict[str, str | None]
     rng: random.Random
+    results: ResultWriter | None = None
     contents: dict[str, Any] = field(default_factory=dict)
     without_usage: set[str] = field(default_factory=set)
-    # Cleared while finished results cannot be written; workers wait for it.
-    storage_ready: asyncio.Event = field(default_factory=asyncio.Event)
     ok: int = 0
     failed: int = 0
 
-    def __post_init__(self) -> None:
-        self.storage_ready.set()
+    @property
+    def writer(self) -> ResultWriter:
+        assert self.results is not None
+        return self.results
+
+    def count(self, result: ItemResult) -> None:
+        """Count a result whose write has committed."""
+        self.ok += result.status == ITEM_OK
+        self.failed += result.status == ITEM_FAILED
+        self.progress.advance(failed=result.status == ITEM_FAILED)
 
 
 def run_plan(
@@ -137,15 +133,15 @@ async def execute_plan(
         plan.already_finished,
         len(plan.endpoints),
     )
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelvs-run-writer")
-    try:
-        async with HttpPool() as pool:
-            with RunProgress(plan, show_progress) as progress:
-                context = _Context(plan, store, pool, writer, progress, api_keys, _jitter_rng(plan))
+    async with HttpPool() as pool:
+        with RunProgress(plan, show_progress) as progress:
+            context = _Context(plan, pool, progress, api_keys, _jitter_rng(plan))
+            context.results = ResultWriter(store, plan.run_id, context.count)
+            try:
                 await _send_all(context)
-    finally:
-        # Waits for a write in progress, so a cancelled run still commits the item it was writing.
-        writer.shutdown(wait=True)
+            finally:
+                # After a cancel (Ctrl-C), results that finished are still written.
+                context.writer.shutdown()
 
     report = RunReport(
         run_id=plan.run_id,
@@ -183,27 +179,26 @@ async def _send_all(context: _Context) -> None:
     # `concurrency` workers per endpoint take its items in plan order. One task per item would
     # make the event loop step through every waiting item before the first responses are read:
     # about 0.1 s for 2,000 items, which delays the first requests' streams.
-    # A TaskGroup cancels the other workers when a result fails to store, instead of running on.
+    # A TaskGroup cancels the workers when results fail to store, instead of running on.
     try:
         async with asyncio.TaskGroup() as group:
-            for queue in queues.values():
-                for _ in range(min(plan.settings.concurrency, len(queue))):
-                    group.create_task(_run_worker(context, queue, group))
+            group.create_task(context.writer.run())
+            async with asyncio.TaskGroup() as workers:
+                for queue in queues.values():
+                    for _ in range(min(plan.settings.concurrency, len(queue))):
+                        workers.create_task(_run_worker(context, queue))
+            context.writer.close()
     except* RunStorageError as failures:
-        # Every waiting write gives up with the same cause; report it once.
         raise failures.exceptions[0] from None
 
 
-async def _run_worker(
-    context: _Context, queue: deque[PlannedItem], group: asyncio.TaskGroup
-) -> None:
+async def _run_worker(context: _Context, queue: deque[PlannedItem]) -> None:
     while queue:
-        await context.storage_ready.wait()
+        await context.writer.storage_ready.wait()
         if not queue:
             break
-        result = await _send_item(context, queue.popleft())
         # The worker's next request goes out while this result is written.
-        group.create_task(_store(context, result))
+        context.writer.add(await _send_item(context, queue.popleft()))
 
 
 async def _send_item(context: _Context, item: PlannedItem) -> ItemResult:
@@ -230,56 +225,6 @@ async def _send_item(context: _Context, item: PlannedItem) -> ItemResult:
     if result.status == ITEM_FAILED:
         log.warning("%s failed: %s", label, result.error)
     return result
-
-
-async def _store(context: _Context, result: ItemResult) -> None:
-    """Write one result, waiting out a database that is locked or unreachable for a while.
-
-    While writes fail, workers send no new request, so results do not pile up unwritten.
-    """
-    loop = asyncio.get_running_loop()
-    write = functools.partial(context.store.record_item, context.plan.run_id, result)
-    deadline = time.monotonic() + STORE_RETRY_S
-    wait_s = STORE_FIRST_WAIT_S
-    while True:
-        try:
-            await loop.run_in_executor(context.writer, write)
-            break
-        except OperationalError as exc:
-            if time.monotonic() + wait_s > deadline:
-                raise _storage_error(context, exc) from None
-            if context.storage_ready.is_set():
-                log.warning(
-                    "run %d: cannot store a finished item (%s); pausing new requests and"
-                    " retrying for up to %.0f s",
-                    context.plan.run_id,
-                    _first_line(exc),
-                    STORE_RETRY_S,
-                )
-            context.storage_ready.clear()
-            await asyncio.sleep(wait_s)
-            wait_s = min(2 * wait_s, STORE_MAX_WAIT_S)
-
-    context.storage_ready.set()
-    context.ok += result.status == ITEM_OK
-    context.failed += result.status == ITEM_FAILED
-    context.progress.advance(failed=result.status == ITEM_FAILED)
-
-
-def _storage_error(context: _Context, exc: OperationalError) -> RunStorageError:
-    run_id = context.plan.run_id
-    url = context.store.engine.url.render_as_string(hide_password=True)
-    return RunStorageError(
-        f"run {run_id}: cannot store finished items in {url} after trying for"
-        f" {STORE_RETRY_S:.0f} s: {_first_line(exc)}; items not stored are sent again when you"
-        f" resume the run with 'modelvs run SUITE --resume {run_id}' once the database accepts"
-        " writes"
-    )
-
-
-def _first_line(exc: OperationalError) -> str:
-    """Return the database driver's own message, without SQLAlchemy's statement and parameters."""
-    return str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
 
 
 def chat_sender(

@@ -33,7 +33,7 @@ class RunStore:
     """Runs, their prompts and their items in one database.
 
     Every method opens its own session and commits before it returns, so an item is durable
-    as soon as ``record_item`` returns.
+    as soon as ``record_item`` or ``record_items`` returns.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -91,14 +91,19 @@ class RunStore:
             return {(prompt_id, endpoint) for prompt_id, endpoint in session.execute(query)}
 
     def record_item(self, run_id: int, result: ItemResult) -> None:
-        """Insert the item, or replace an earlier failed try of it (adding up the attempts).
+        """Insert the item, or replace an earlier failed try of it (adding up the attempts)."""
+        self.record_items(run_id, [result])
+
+    def record_items(self, run_id: int, results: Sequence[ItemResult]) -> None:
+        """Record several items of one run in one transaction (see ``record_item``).
 
         One INSERT ... ON CONFLICT statement (SQLite 3.24+ and PostgreSQL) keeps the write
-        short, because runs commit every item from a thread beside the event loop.
+        short, because runs write from a thread beside the event loop. Each item appears at
+        most once in ``results``.
         """
-        values = {"run_id": run_id, **result.model_dump()}
+        rows = [{"run_id": run_id, **result.model_dump()} for result in results]
         with self.engine.begin() as connection:
-            connection.execute(_upsert_item(self.engine.dialect.name), values)
+            connection.execute(_upsert_item(self.engine.dialect.name), rows)
 
     def summary(self, run_id: int) -> RunSummary:
         with Session(self.engine) as session:
