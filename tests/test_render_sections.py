@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelvs.catalog.catalog import Catalog
 from modelvs.compare.build import compare
@@ -17,6 +19,11 @@ from modelvs.compare.model import (
     OutputsSection,
 )
 from modelvs.render import render
+from modelvs.render.sections_html import (
+    MAX_MARKDOWN_CHARS,
+    markdown_html,
+    outputs_html,
+)
 
 from .conftest import AS_OF
 
@@ -114,3 +121,99 @@ def test_text_and_json_carry_sections(filled: Comparison) -> None:
     data = json.loads(render(filled, "json"))
     assert data["arena"]["ratings"][0]["rating"] == 1012.4
     assert data["outputs"]["prompts"][0]["answers"][1]["cost_usd"] == 0.0012
+
+
+def one_answer_section(text: str) -> OutputsSection:
+    answer = OutputAnswer(
+        model="m",
+        text=text,
+        error=None,
+        latency_s=None,
+        ttft_s=None,
+        output_tokens=None,
+        tokens_per_s=None,
+        cost_usd=None,
+        endpoint=None,
+    )
+    prompt = OutputPrompt(prompt_id="p", prompt="Say a lot.", category="c", answers=[answer])
+    return OutputsSection(status="Latest outputs from 1 run.", prompts=[prompt])
+
+
+def test_huge_answer_cut_with_note() -> None:
+    text = ("Some **words** in a long answer.\n" * 80_000) + "TAIL-MARKER"
+    assert len(text) > 2_000_000
+
+    html = outputs_html(one_answer_section(text), {"m": "Model M"})
+
+    assert "TAIL-MARKER" not in html
+    assert "<strong>words</strong>" in html
+    assert f"This answer has {len(text):,} characters" in html
+    assert "modelvs runs show RUN_ID --outputs" in html
+    assert 'href="/api/v1/outputs?models=m&amp;page=1"' in html
+
+
+def test_short_answer_has_no_cut_note() -> None:
+    html = outputs_html(one_answer_section("Short answer."), {"m": "Model M"})
+
+    assert "Short answer." in html
+    assert "characters" not in html
+
+
+def test_cut_keeps_whole_lines() -> None:
+    line = "x" * 99 + "\n"
+
+    html = markdown_html(line * 2_000)
+
+    body = html.split('<p class="note">')[0]
+    assert body.count("x") == 99 * (MAX_MARKDOWN_CHARS // len(line))
+    assert "This answer has 200,000 characters" in html
+
+
+def test_deep_quotes_shown_as_text() -> None:
+    text = "> " * 5_000 + "text after the quotes <b>bold?</b>"
+
+    html = markdown_html(text)
+
+    assert "text after the quotes &lt;b&gt;bold?&lt;/b&gt;" in html
+    assert "<pre>" in html
+    assert "<blockquote>" not in html
+    assert "nested too deeply" in html
+
+
+@given(
+    prefixes=st.lists(st.sampled_from(["> ", "- ", "1. ", "* ", ">"]), max_size=60),
+    tail=st.from_regex(r"[a-z]{6,12}", fullmatch=True),
+)
+def test_nested_text_never_lost(prefixes: list[str], tail: str) -> None:
+    html = markdown_html("".join(prefixes) + tail + "\n\nlast paragraph")
+
+    assert tail in html
+    assert "last paragraph" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![x](http://example.invalid/a.png)",
+        "![x][pic]\n\n[pic]: http://example.invalid/a.png",
+    ],
+)
+def test_images_become_links(text: str) -> None:
+    html = markdown_html(text)
+
+    assert "<img" not in html
+    assert '<a href="http://example.invalid/a.png" rel="nofollow ugc noopener">x</a>' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[site](https://example.invalid/)",
+        "<https://example.invalid/>",
+        "[site][ref]\n\n[ref]: https://example.invalid/",
+    ],
+)
+def test_links_marked_nofollow(text: str) -> None:
+    html = markdown_html(text)
+
+    assert '<a href="https://example.invalid/" rel="nofollow ugc noopener">' in html

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import Runner
+from tests.conftest import FIXTURE_CATALOG, Runner
 from tests.runs_server import ChatServer, Fault, answer_text, running_server
 from tests.runs_support import write_suite
 
@@ -207,3 +209,18 @@ def test_runs_show_unknown(run_cli: Runner, database: str) -> None:
     result = run_cli("runs", "show", "7")
     assert result.exit_code == 2
     assert "no run has id 7; list the stored runs with 'modelvs runs list'" in result.stderr
+
+
+def test_concurrent_endpoint_adds_keep_every_endpoint(tmp_path: Path) -> None:
+    registry = tmp_path / "endpoints.yaml"
+    command = [sys.executable, "-c", "from modelvs.cli import main; main()"]
+    command += ["--data", str(FIXTURE_CATALOG), "endpoints", "add", "--model", "m"]
+    command += ["--base-url", "http://127.0.0.1:9/v1", "--catalog-model", "beta-4b"]
+    command += ["--endpoints-file", str(registry)]
+    adds = [
+        subprocess.Popen([*command, f"e{index}"], stderr=subprocess.DEVNULL) for index in range(8)
+    ]
+    assert [process.wait(60) for process in adds] == [0] * 8
+
+    stored = yaml.safe_load(registry.read_text(encoding="utf-8"))["endpoints"]
+    assert sorted(endpoint["name"] for endpoint in stored) == [f"e{index}" for index in range(8)]

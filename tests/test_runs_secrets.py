@@ -122,3 +122,12 @@ def test_cut_key_redacted_from_errors() -> None:
     assert message == "HTTP 401: bad key [redacted]..."
     # Starts shorter than 8 characters stay, because they would match ordinary text.
     assert redact_message("key sk-t...", [SECRET]) == "key sk-t..."
+
+
+def test_key_pieces_redacted_from_errors() -> None:
+    # A server may echo the key without its prefix, or only its end.
+    without_prefix = f"HTTP 403: key ending in ...{SECRET[-10:]}; full {SECRET[3:]}"
+    message = redact_message(without_prefix, [SECRET])
+    assert message == "HTTP 403: key ending in ...[redacted]; full [redacted]"
+    middle = SECRET[5:15]
+    assert middle not in redact_message(f"bad token part {middle}", [SECRET])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import math
@@ -19,13 +20,13 @@ from sqlalchemy import Engine
 from modelvs.catalog.catalog import Catalog
 from modelvs.runs import writer
 from modelvs.runs.errors import RunStorageError, StoredRunError
-from modelvs.runs.execute import run_plan
+from modelvs.runs.execute import execute_plan, run_plan
 from modelvs.runs.plan import RunOptions, plan_new_run
 from modelvs.runs.records import ItemResult
 from modelvs.runs.store import RunStore
 from modelvs.runs.suite import load_suite
 from modelvs.runs.writer import ResultWriter
-from modelvs.store.db import make_engine, upgrade
+from modelvs.store.db import DatabaseOpenError, make_engine, upgrade
 from tests.runs_server import running_server
 from tests.runs_support import FAST, endpoint, run_resume, write_suite
 
@@ -169,8 +170,71 @@ def test_shutdown_writes_results_not_yet_written(tmp_path: Path, catalog: Catalo
         # A run cancelled (Ctrl-C) after a result finished, before its write began.
         results = ResultWriter(store, plan.run_id, lambda result: None)
         results.add(finished)
-        results.shutdown()
+        assert results.shutdown() == 0
 
     asyncio.run(cancelled_before_writing())
     assert store.summary(plan.run_id).items_ok == 1
     store.engine.dispose()
+
+
+def test_interrupt_while_locked_reports_unstored_items(tmp_path: Path, catalog: Catalog) -> None:
+    store = sqlite_store(tmp_path)
+    suite = write_suite(tmp_path, PROMPTS)
+    with running_server() as server:
+        plan = plan_new_run(store, catalog, load_suite(suite), [endpoint(server)], FAST)
+
+        async def interrupted() -> None:
+            run = asyncio.create_task(execute_plan(plan, store, {"local": None}, False))
+            while len(server.records) < len(PROMPTS):
+                await asyncio.sleep(0.01)
+            # Let the writer meet the lock before the interrupt, as Ctrl-C would.
+            await asyncio.sleep(0.3)
+            run.cancel()
+            await run
+
+        with write_lock(tmp_path), pytest.raises(RunStorageError) as caught:
+            asyncio.run(interrupted())
+
+    message = str(caught.value)
+    assert f"run {plan.run_id} was interrupted, and {len(PROMPTS)} finished items" in message
+    assert "database is locked" in message
+    assert store.summary(plan.run_id).items_ok == 0
+    store.engine.dispose()
+
+
+def test_interrupt_stores_finished_items(tmp_path: Path, catalog: Catalog) -> None:
+    store = sqlite_store(tmp_path)
+    suite = write_suite(tmp_path, PROMPTS)
+    # Slow answers, so that the interrupt comes while some are still streaming.
+    with running_server(chunks=10, chunk_delay_s=0.05) as server:
+        options = RunOptions(concurrency=2, timeout_s=5.0, retries=0)
+        plan = plan_new_run(store, catalog, load_suite(suite), [endpoint(server)], options)
+
+        async def interrupted() -> None:
+            run = asyncio.create_task(execute_plan(plan, store, {"local": None}, False))
+            await asyncio.sleep(0.8)
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await run
+
+        asyncio.run(interrupted())
+        finished = [record for record in server.records if record.finished_at_s is not None]
+
+    summary = store.summary(plan.run_id)
+    assert 0 < summary.items_ok < len(PROMPTS)
+    assert summary.items_ok == len(finished)
+    store.engine.dispose()
+
+
+def test_locked_database_at_start_is_a_clear_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    sqlite_store(tmp_path).engine.dispose()
+    # A new revision to apply needs the write lock: drop the record of the applied ones.
+    with sqlite3.connect(tmp_path / "runs.sqlite3") as connection:
+        connection.execute("DELETE FROM alembic_version")
+    engine = make_engine(url, sqlite_busy_timeout_s=0.05)
+    with write_lock(tmp_path), pytest.raises(DatabaseOpenError) as caught:
+        upgrade(engine)
+    assert "cannot update the schema of the database" in str(caught.value)
+    assert "database is locked" in str(caught.value)
+    engine.dispose()

@@ -233,3 +233,130 @@ def test_invalid_suite_rejected(tmp_path: Path, prompts_data: object, message: s
 def test_unknown_suite_lists_bundled() -> None:
     with pytest.raises(SuiteError, match=r"not found: .*\(default\)"):
         resolve_suite("no-such-suite")
+
+
+def image_prompt_suite(folder: Path, image: str) -> Path:
+    prompt = {"id": "look", "category": "c", "text": "t", "images": [image]}
+    return write(folder, {"id": "s", "prompts": [prompt]})
+
+
+def rejection(path: Path) -> str:
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path)
+    return str(caught.value)
+
+
+def test_symlink_outside_folder_rejected(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.write_text("root:SECRET-HASH:19000:0:99999:7:::\n", encoding="utf-8")
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "link.png").symlink_to(secret)
+
+    message = rejection(image_prompt_suite(tmp_path / "suite", "link.png"))
+
+    assert "outside the suite file's folder" in message
+    assert "'look'" in message
+    assert "'link.png'" in message
+    assert str(tmp_path / "suite" / "suite.yaml") in message
+    assert "SECRET-HASH" not in message
+
+
+def test_symlinked_folder_outside_rejected(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "outside" / "dot.png")
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "pics").symlink_to(tmp_path / "outside")
+
+    message = rejection(image_prompt_suite(tmp_path / "suite", "pics/dot.png"))
+
+    assert "outside the suite file's folder" in message
+
+
+def test_symlink_inside_folder_accepted(tmp_path: Path) -> None:
+    Image.new("RGB", (4, 4)).save(tmp_path / "dot.png")
+    (tmp_path / "alias.png").symlink_to(tmp_path / "dot.png")
+
+    suite = load_suite(image_prompt_suite(tmp_path, "alias.png"))
+
+    assert suite.prompts[0].images[0].data == (tmp_path / "dot.png").read_bytes()
+
+
+@pytest.mark.parametrize("entry", ["../dot.png", "pics/../../dot.png", "ABSOLUTE"])
+def test_image_escape_rejected(tmp_path: Path, entry: str) -> None:
+    Image.new("RGB", (4, 4)).save(tmp_path / "dot.png")
+    (tmp_path / "suite" / "pics").mkdir(parents=True)
+    if entry == "ABSOLUTE":
+        entry = str(tmp_path / "dot.png")
+
+    message = rejection(image_prompt_suite(tmp_path / "suite", entry))
+
+    assert "suite file's folder" in message
+    assert repr(entry) in message
+
+
+def test_image_directory_rejected(tmp_path: Path) -> None:
+    (tmp_path / "folder.png").mkdir()
+
+    message = rejection(image_prompt_suite(tmp_path, "folder.png"))
+
+    assert "not a regular file" in message
+
+
+def test_text_named_png_rejected(tmp_path: Path) -> None:
+    (tmp_path / "fake.png").write_text("PRIVATE NOTES, not an image\n", encoding="utf-8")
+
+    message = rejection(image_prompt_suite(tmp_path, "fake.png"))
+
+    assert "not a PNG, JPEG, WebP or GIF image" in message
+    assert "'fake.png'" in message
+    assert "PRIVATE NOTES" not in message
+
+
+def test_image_format_must_match_extension(tmp_path: Path) -> None:
+    Image.new("RGB", (4, 4)).save(tmp_path / "photo.png", format="JPEG")
+
+    message = rejection(image_prompt_suite(tmp_path, "photo.png"))
+
+    assert "is a JPEG image but its extension '.png' expects PNG" in message
+
+
+def test_truncated_png_rejected(tmp_path: Path) -> None:
+    Image.new("RGB", (64, 64), (10, 20, 30)).save(tmp_path / "whole.png")
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) - 20])
+
+    message = rejection(image_prompt_suite(tmp_path, "cut.png"))
+
+    assert "damaged" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "pillow_format", "media_type"),
+    [
+        ("a.png", "PNG", "image/png"),
+        ("a.jpg", "JPEG", "image/jpeg"),
+        ("a.jpeg", "JPEG", "image/jpeg"),
+        ("a.webp", "WEBP", "image/webp"),
+        ("a.gif", "GIF", "image/gif"),
+        ("A.PNG", "PNG", "image/png"),
+    ],
+)
+def test_image_formats_accepted(
+    tmp_path: Path, name: str, pillow_format: str, media_type: str
+) -> None:
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(tmp_path / name, format=pillow_format)
+
+    image = load_suite(image_prompt_suite(tmp_path, name)).prompts[0].images[0]
+
+    assert image.media_type == media_type
+    assert image.data == (tmp_path / name).read_bytes()
+
+
+def test_symlink_loop_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a.png").symlink_to(tmp_path / "b.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+
+    message = rejection(image_prompt_suite(tmp_path, "a.png"))
+
+    assert "cannot read the file" in message

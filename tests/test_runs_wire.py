@@ -25,6 +25,7 @@ from modelvs.runs.wire import (
     ReadTimeoutError,
     RequestError,
     TotalTimeoutError,
+    UntrustedCertificateError,
     WrongSchemeError,
     split_url,
 )
@@ -359,7 +360,7 @@ def test_tls_trusted_and_untrusted() -> None:
             async with HttpPool(client_context) as pool:
                 assert await post_and_read(pool, server.url) == (200, b"private")
             async with HttpPool() as pool:
-                with pytest.raises(ConnectError, match="certificate verify failed"):
+                with pytest.raises(UntrustedCertificateError, match="set SSL_CERT_FILE"):
                     await post_and_read(pool, server.url)
 
     run(scenario)

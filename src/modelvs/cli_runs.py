@@ -218,9 +218,11 @@ def endpoints_remove(name: str, endpoints_file: Path | None) -> None:
 )
 @click.option(
     "--seed",
-    type=int,
+    # A 64-bit signed integer, the widest that SQLite and PostgreSQL columns store.
+    type=click.IntRange(min=-(2**63), max=2**63 - 1),
     default=None,
-    help="Sampling seed sent with each request and stored with the run (default: none).",
+    help="Sampling seed sent with each request and stored with the run, a 64-bit integer"
+    " (default: none).",
 )
 @click.option(
     "--resume",
@@ -325,7 +327,8 @@ def _explain_outcome(plan: RunPlan, failed: int, without_usage: list[str], suite
         )
     if failed:
         raise RunFailuresError(
-            f"{failed} items of run {plan.run_id} failed; see the errors with 'modelvs runs show"
+            f"{failed} {'item' if failed == 1 else 'items'} of run {plan.run_id} failed; see"
+            f" the errors with 'modelvs runs show"
             f" {plan.run_id}' and send them again with 'modelvs run {suite} --resume"
             f" {plan.run_id}'"
         )

@@ -2,24 +2,92 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from html import escape
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 
 from modelvs.compare.facts import usd
 from modelvs.compare.model import ArenaSection, OutputAnswer, OutputsSection
 
+# Before this cap, rendering one 2.4 MB answer took about 15 s. 100,000 characters is roughly
+# 25,000 tokens (an estimate at 4 characters a token), and the whole text stays in the database
+# and the outputs API.
+MAX_MARKDOWN_CHARS = 100_000
+# Links in answers come from models: "nofollow ugc" tells search engines not to credit them to
+# this site, and "noopener" keeps the linked page from reaching this window.
+ANSWER_LINK_REL = "nofollow ugc noopener"
+
 
 @cache
 def _markdown() -> MarkdownIt:
-    # Raw HTML in model output is shown as text, and markdown-it refuses javascript: links.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    # Raw HTML in model output is shown as text, and markdown-it rejects javascript: links.
+    # The image rule is off, so ![alt](url) renders as "!" followed by a link. The site's CSP
+    # blocks images from other hosts, and an <img> would fetch one whenever the page is viewed.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    md.enable("table").disable("image")
+    md.add_render_rule("link_open", _render_link_open)
+    return md
 
 
-def markdown_html(text: str) -> str:
-    return str(_markdown().render(text))
+def _render_link_open(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    tokens[idx].attrSet("rel", ANSWER_LINK_REL)
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+def markdown_html(text: str, whole_text_hint: Markup | None = None) -> str:
+    """Render an answer as Markdown, or as plain text when it nests too deeply.
+
+    Only the first ``MAX_MARKDOWN_CHARS`` characters are rendered, followed by a note with
+    ``whole_text_hint`` (HTML that says where the whole answer is).
+    """
+    page_text = _cut_for_page(text)
+    md = _markdown()
+    tokens = md.parse(page_text)
+
+    if _reaches_nesting_limit(tokens, md.options["maxNesting"]):
+        # markdown-it-py 4.3 drops every block below its nesting limit without an error.
+        body = (
+            '<p class="note">This answer is nested too deeply to render as Markdown, so it is'
+            f" shown as plain text.</p><pre>{escape(page_text)}</pre>"
+        )
+    else:
+        body = md.renderer.render(tokens, md.options, {})
+
+    if len(page_text) < len(text):
+        body += (
+            f'<p class="note">This answer has {len(text):,} characters; this page shows only'
+            f" the first {len(page_text):,}. {whole_text_hint or ''}</p>"
+        )
+    return body
+
+
+def _cut_for_page(text: str) -> str:
+    """Cut ``text`` to at most ``MAX_MARKDOWN_CHARS``, at a line end when one is near."""
+    if len(text) <= MAX_MARKDOWN_CHARS:
+        return text
+    page_text = text[:MAX_MARKDOWN_CHARS]
+    line_end = page_text.rfind("\n")
+    if line_end >= MAX_MARKDOWN_CHARS // 2:
+        return page_text[: line_end + 1]
+    return page_text
+
+
+def _reaches_nesting_limit(tokens: Sequence[Token], max_nesting: int) -> bool:
+    """Return whether any token sits at the last nesting level that markdown-it parses."""
+    for token in tokens:
+        if token.level >= max_nesting - 1:
+            return True
+        if token.children and _reaches_nesting_limit(token.children, max_nesting):
+            return True
+    return False
 
 
 def arena_html(section: ArenaSection, names: dict[str, str]) -> Markup:
@@ -75,11 +143,12 @@ def outputs_html(section: OutputsSection, names: dict[str, str], paged: bool = F
     blocks = [f'<p class="note">{escape(section.status)}</p>']
     pager = _outputs_pager(section, list(names), paged)
     blocks.append(pager)
+    whole_text_hint = _whole_text_hint(section, list(names))
     for prompt in section.prompts:
         answers = []
         for answer in prompt.answers:
             if answer.text is not None:
-                body = markdown_html(answer.text)
+                body = markdown_html(answer.text, whole_text_hint)
             elif answer.error:
                 body = f'<p class="unknown">failed: {escape(answer.error)}</p>'
             else:
@@ -97,6 +166,14 @@ def outputs_html(section: OutputsSection, names: dict[str, str], paged: bool = F
     if paged:
         blocks.append(pager)
     return Markup("".join(blocks))
+
+
+def _whole_text_hint(section: OutputsSection, slugs: list[str]) -> Markup:
+    api_url = escape(f"/api/v1{outputs_url(slugs, section.page)}")
+    return Markup(
+        "The whole answer is in <code>modelvs runs show RUN_ID --outputs</code> and in"
+        f' <a href="{api_url}">the outputs API</a>.'
+    )
 
 
 def outputs_url(slugs: list[str], page: int) -> str:

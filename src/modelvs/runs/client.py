@@ -28,6 +28,7 @@ from modelvs.runs.wire import (
     RequestError,
     Response,
     TotalTimeoutError,
+    UntrustedCertificateError,
     WrongSchemeError,
 )
 
@@ -132,7 +133,7 @@ async def _send_chat(
         raise AttemptError(str(exc), True) from None
     except ConnectError as exc:
         raise AttemptError(f"connection failed: {exc}", True) from None
-    except (ProtocolError, RequestError, WrongSchemeError) as exc:
+    except (ProtocolError, RequestError, UntrustedCertificateError, WrongSchemeError) as exc:
         raise AttemptError(str(exc), False) from None
     raise error
 

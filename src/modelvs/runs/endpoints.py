@@ -7,13 +7,18 @@ the database, a log line or an error message.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
+
+if sys.platform != "win32":
+    import fcntl
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -48,14 +53,19 @@ FILE_HEADER = (
 )
 
 
+MAX_USD_PER_MTOK = 100_000.0
+
+
 class PriceOverride(BaseModel):
     """The endpoint's own price in USD per 1M tokens; it replaces the catalog's list price."""
 
     # An infinite price would be stored and print as $inf.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    input_usd_per_mtok: float = Field(ge=0)
-    output_usd_per_mtok: float = Field(ge=0)
+    # The dearest list prices are a few hundred USD per 1M tokens; a much larger value is a
+    # typo, and 1e308 tokens' worth overflows to an infinite cost.
+    input_usd_per_mtok: float = Field(ge=0, le=MAX_USD_PER_MTOK)
+    output_usd_per_mtok: float = Field(ge=0, le=MAX_USD_PER_MTOK)
 
 
 class Endpoint(BaseModel):
@@ -259,6 +269,21 @@ def save_endpoints(path: Path, registry: EndpointsFile) -> None:
     partial.replace(path)
 
 
+@contextlib.contextmanager
+def registry_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the registry, from reading it to writing it back.
+
+    Without it, two ``endpoints add`` commands at once each read the old file, and the second
+    write drops the first one's endpoint. The lock is an flock on a ``.lock`` file beside it.
+    """
+    # TODO: Windows has no fcntl, so there concurrent commands are not serialized.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("a") as handle:
+        if sys.platform != "win32":
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def add_endpoint(path: Path, endpoint: Endpoint, catalog: Catalog, replace: bool) -> Endpoint:
     """Validate ``endpoint`` against the catalog, store it and return it with the model's slug.
 
@@ -266,14 +291,15 @@ def add_endpoint(path: Path, endpoint: Endpoint, catalog: Catalog, replace: bool
     """
     model = catalog.find_model(endpoint.catalog_model)
     endpoint = endpoint.model_copy(update={"catalog_model": model.slug})
-    registry = load_endpoints(path)
-    others = [e for e in registry.endpoints if e.name != endpoint.name]
-    if len(others) != len(registry.endpoints) and not replace:
-        raise EndpointsFileError(
-            f"endpoint {endpoint.name!r} already exists in {path}; pass --replace to overwrite it"
-            " or choose another name"
-        )
-    save_endpoints(path, EndpointsFile(endpoints=[*others, endpoint]))
+    with registry_lock(path):
+        registry = load_endpoints(path)
+        others = [e for e in registry.endpoints if e.name != endpoint.name]
+        if len(others) != len(registry.endpoints) and not replace:
+            raise EndpointsFileError(
+                f"endpoint {endpoint.name!r} already exists in {path}; pass --replace to"
+                " overwrite it or choose another name"
+            )
+        save_endpoints(path, EndpointsFile(endpoints=[*others, endpoint]))
     _warn_plain_http_key(endpoint)
     log.info("stored endpoint %s (%s) in %s", endpoint.name, endpoint.catalog_model, path)
     return endpoint
@@ -296,11 +322,12 @@ def _warn_plain_http_key(endpoint: Endpoint) -> None:
 
 def remove_endpoint(path: Path, name: str) -> Endpoint:
     """Remove the endpoint called ``name`` and return it."""
-    registry = load_endpoints(path)
-    endpoint = registry.find(name)
-    save_endpoints(
-        path, EndpointsFile(endpoints=[e for e in registry.endpoints if e is not endpoint])
-    )
+    with registry_lock(path):
+        registry = load_endpoints(path)
+        endpoint = registry.find(name)
+        save_endpoints(
+            path, EndpointsFile(endpoints=[e for e in registry.endpoints if e is not endpoint])
+        )
     log.info("removed endpoint %s from %s", name, path)
     return endpoint
 

@@ -139,9 +139,12 @@ async def execute_plan(
             context.results = ResultWriter(store, plan.run_id, context.count)
             try:
                 await _send_all(context)
-            finally:
+            except asyncio.CancelledError:
                 # After a cancel (Ctrl-C), results that finished are still written.
-                context.writer.shutdown()
+                _stop_writer(context, interrupted=True)
+                raise
+            finally:
+                _stop_writer(context, interrupted=False)
 
     report = RunReport(
         run_id=plan.run_id,
@@ -162,6 +165,18 @@ async def execute_plan(
         report.failed,
     )
     return report
+
+
+def _stop_writer(context: _Context, interrupted: bool) -> None:
+    """Stop the result writer; raise RunStorageError if an interrupted run left items unstored."""
+    unstored = context.writer.shutdown()
+    if interrupted and unstored:
+        run_id = context.plan.run_id
+        raise RunStorageError(
+            f"run {run_id} was interrupted, and {unstored} finished items could not be stored"
+            f" ({context.writer.last_error}); resume the run with 'modelvs run SUITE --resume"
+            f" {run_id}' to send them again"
+        )
 
 
 def _jitter_rng(plan: RunPlan) -> random.Random:
@@ -330,16 +345,18 @@ def _output_secrets(key: str | None) -> list[str]:
 
 
 def redact_message(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret in an error message, and the longest cut-off start of each.
+    """Replace every secret in an error message, and every piece of it 8 characters or longer.
 
-    Messages quote server text cut to a fixed length, and a cut can fall inside a key.
+    Messages quote server text cut to a fixed length, so a cut can fall inside a key, and a
+    server may echo a key without its prefix ("...CRET-1234"). Longer pieces go first.
     """
     text = redact(text, secrets)
     for secret in secrets:
         for length in range(len(secret) - 1, REDACT_MIN_CHARS - 1, -1):
-            if secret[:length] in text:
-                text = text.replace(secret[:length], REDACTED)
-                break
+            for start in range(len(secret) - length + 1):
+                piece = secret[start : start + length]
+                if piece in text:
+                    text = text.replace(piece, REDACTED)
     return text
 
 

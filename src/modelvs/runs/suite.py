@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from modelvs.runs.endpoints import describe_validation_error
@@ -36,6 +40,13 @@ IMAGE_MEDIA_TYPES = {
     ".jpeg": "image/jpeg",
     ".webp": "image/webp",
     ".gif": "image/gif",
+}
+# The Pillow format name that each media type's bytes must have.
+PILLOW_FORMATS = {
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/webp": "WEBP",
+    "image/gif": "GIF",
 }
 # A guard against sending a huge file by mistake: base64 makes every request a third larger.
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -157,8 +168,7 @@ def load_suite(path: Path) -> Suite:
         raise SuiteError(f"invalid suite file {path}: {problems}") from None
 
     prompts = tuple(
-        _prompt(spec_prompt, position, path.parent)
-        for position, spec_prompt in enumerate(spec.prompts)
+        _prompt(spec_prompt, position, path) for position, spec_prompt in enumerate(spec.prompts)
     )
     suite_hash = _sha256_json(
         {
@@ -172,35 +182,98 @@ def load_suite(path: Path) -> Suite:
     return Suite(spec.id, spec.description, path, prompts, suite_hash)
 
 
-def _prompt(spec: PromptSpec, position: int, folder: Path) -> Prompt:
-    images = tuple(_read_image(folder, name, spec.id) for name in spec.images)
+def _prompt(spec: PromptSpec, position: int, suite_path: Path) -> Prompt:
+    images = tuple(_read_image(suite_path, name, spec.id) for name in spec.images)
     prompt_hash = _sha256_json(
         {"text": spec.text, "images": [hashlib.sha256(image.data).hexdigest() for image in images]}
     )
     return Prompt(spec.id, position, spec.text, spec.category, spec.reference, images, prompt_hash)
 
 
-def _read_image(folder: Path, name: str, prompt_id: str) -> SuiteImage:
-    path = folder / name
-    media_type = IMAGE_MEDIA_TYPES.get(path.suffix.lower())
+def _read_image(suite_path: Path, name: str, prompt_id: str) -> SuiteImage:
+    """Read one image entry of a prompt, after checking where it is and what it contains.
+
+    A suite may come from someone else, so an entry must not reach files outside the suite's
+    folder (through an absolute path, ``..`` or a symlink), and its bytes must be an image of
+    the type its extension claims. Errors never quote the file's bytes.
+    """
+
+    def fail(rule: str) -> SuiteError:
+        return SuiteError(f"suite {suite_path}: prompt {prompt_id!r}, image {name!r}: {rule}")
+
+    media_type = IMAGE_MEDIA_TYPES.get(Path(name).suffix.lower())
     if media_type is None:
         kinds = ", ".join(IMAGE_MEDIA_TYPES)
-        raise SuiteError(
-            f"prompt {prompt_id!r}: image {name!r} has an unsupported file type; use one of {kinds}"
-        )
+        raise fail(f"unsupported file type; use one of {kinds}")
+
+    path = _image_path(suite_path, name, fail)
     try:
-        data = path.read_bytes()
+        # Read the resolved path so that the checked file is the one read.
+        with path.open("rb") as file:
+            data = file.read(MAX_IMAGE_BYTES + 1)
     except OSError as exc:
-        raise SuiteError(
-            f"prompt {prompt_id!r}: cannot read image {path}: {exc.strerror}; image paths are"
-            " relative to the suite file"
-        ) from None
+        raise fail(f"cannot read the file: {exc.strerror}") from None
     if len(data) > MAX_IMAGE_BYTES:
-        raise SuiteError(
-            f"prompt {prompt_id!r}: image {path} has {len(data):,} bytes, more than the"
-            f" {MAX_IMAGE_BYTES:,} that servers accept; shrink it"
+        raise fail(
+            f"the file has more than the {MAX_IMAGE_BYTES:,} bytes that servers accept; shrink it"
         )
+
+    _check_image_bytes(data, Path(name).suffix, fail)
     return SuiteImage(name, media_type, data)
+
+
+def _image_path(suite_path: Path, name: str, fail: Callable[[str], SuiteError]) -> Path:
+    """Resolve an image entry to a regular file inside the suite file's folder."""
+    if Path(name).is_absolute():
+        raise fail(
+            "absolute paths are not allowed; give a path relative to the suite file's folder"
+        )
+
+    folder = suite_path.parent.resolve()
+    try:
+        path = (folder / name).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        # Python 3.11 raises RuntimeError, not OSError, for a symlink loop.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise fail(
+            f"cannot read the file: {reason}; image paths are relative to the suite file"
+        ) from None
+    if not path.is_relative_to(folder):
+        raise fail(
+            f"the path resolves to a file outside the suite file's folder {folder}; copy the"
+            " image into that folder"
+        )
+
+    # A FIFO or device would block or stream forever, and a folder has no bytes to send.
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise fail("not a regular file; name an image file")
+    return path
+
+
+def _check_image_bytes(data: bytes, suffix: str, fail: Callable[[str], SuiteError]) -> None:
+    """Raise unless ``data`` opens in Pillow as an undamaged image of the type ``suffix`` names."""
+    expected = PILLOW_FORMATS[IMAGE_MEDIA_TYPES[suffix.lower()]]
+    try:
+        # Only the four formats that servers take are tried, so other Pillow decoders never
+        # see the bytes.
+        with Image.open(io.BytesIO(data), formats=list(PILLOW_FORMATS.values())) as image:
+            found = image.format
+            # NOTE: verify() checks the chunk checksums of PNG files. For JPEG, WebP and GIF,
+            # Pillow 13 checks little beyond the header that open() already parsed.
+            image.verify()
+    except UnidentifiedImageError:
+        raise fail("not a PNG, JPEG, WebP or GIF image; give an image file") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        # Pillow's message can quote bytes of the file, so it is left out.
+        raise fail(
+            "the image is damaged, truncated or too large to decode; save it again"
+        ) from None
+
+    if found != expected:
+        raise fail(
+            f"the file is a {found} image but its extension {suffix!r} expects {expected};"
+            " rename the file or convert the image"
+        )
 
 
 def _sha256_json(value: Any) -> str:

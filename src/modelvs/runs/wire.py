@@ -40,6 +40,7 @@ from modelvs.runs.wire_request import (
     ReadTimeoutError,
     RequestError,
     TotalTimeoutError,
+    UntrustedCertificateError,
     WireError,
     WrongSchemeError,
     request_head,
@@ -61,6 +62,7 @@ __all__ = [
     "RequestError",
     "Response",
     "TotalTimeoutError",
+    "UntrustedCertificateError",
     "WireError",
     "WrongSchemeError",
     "request_head",
@@ -611,6 +613,13 @@ def _tls_error(origin: Origin, exc: ssl.SSLError) -> WireError:
         return WrongSchemeError(
             f"the server at {origin.address} did not speak TLS ({exc.reason}); if it serves"
             f" plain HTTP, use http://{origin.address}/... in the endpoint's base_url"
+        )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        # Sending the request again cannot help, so this is not a connection error.
+        return UntrustedCertificateError(
+            f"the TLS certificate of {origin.address} is not trusted"
+            f" ({exc.verify_message or exc.reason}); for a self-signed or private certificate,"
+            " set SSL_CERT_FILE to a PEM file holding it (or its CA) before the run"
         )
     return ConnectError(origin.host, origin.port, exc.strerror or str(exc))
 

@@ -45,6 +45,10 @@ class TotalTimeoutError(WireError):
     """The response was not complete within the total timeout, however steadily bytes came."""
 
 
+class UntrustedCertificateError(WireError):
+    """The server's TLS certificate failed verification."""
+
+
 class WrongSchemeError(WireError):
     """The server does not speak what the URL's scheme names: TLS for https, HTTP for http."""
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 
 from sqlalchemy.exc import OperationalError
 
@@ -49,6 +49,11 @@ class ResultWriter:
         self._closing = False
         # Set once writes failed for good; shutdown() then tries no more.
         self._gave_up = False
+        # The batch being written, and its latest write attempt on the thread.
+        self._writing: list[ItemResult] = []
+        self._attempt: Future[None] | None = None
+        # The database's message when a write last failed.
+        self.last_error = ""
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelvs-run-writer")
 
     def add(self, result: ItemResult) -> None:
@@ -69,44 +74,48 @@ class ResultWriter:
                 await self._wake.wait()
                 self._wake.clear()
                 continue
-            batch, self._unwritten = self._unwritten, []
+            self._writing, self._unwritten = self._unwritten, []
             try:
-                await self._write(batch)
+                await self._write(self._writing)
             except RunStorageError:
                 self._gave_up = True
                 raise
+            batch, self._writing = self._writing, []
             for result in batch:
                 self.on_written(result)
 
-    def shutdown(self) -> None:
-        """Write what is left (after a cancel, such as Ctrl-C) and stop the writer thread.
+    def shutdown(self) -> int:
+        """Stop the writer thread; return how many finished results are not stored.
 
-        Waits for a write in progress, so a cancelled run still commits the batch it was
-        writing, and then writes the results that finished after it.
+        After a cancel (Ctrl-C) this waits for the write in progress, and then writes the
+        results that are left, unless the database has just refused a write: then they stay
+        unstored rather than wait another busy timeout. Later calls return 0.
         """
-        batch, self._unwritten = self._unwritten, []
+        left = self._unwritten
+        if self._writing and not _succeeded(self._attempt):
+            left = self._writing + left
+        self._writing, self._unwritten = [], []
         try:
-            if batch and not self._gave_up:
-                self._thread.submit(self.store.record_items, self.run_id, batch).result()
+            if left and self.storage_ready.is_set() and not self._gave_up:
+                self._thread.submit(self.store.record_items, self.run_id, left).result()
+                left = []
         except OperationalError as exc:
-            log.warning(
-                "run %d: %d finished items not stored: %s", self.run_id, len(batch), first_line(exc)
-            )
+            self.last_error = first_line(exc)
         finally:
             self._thread.shutdown(wait=True)
+        return len(left)
 
     async def _write(self, batch: list[ItemResult]) -> None:
         """Write one batch, retrying while the database is locked or unreachable."""
-        loop = asyncio.get_running_loop()
         deadline = time.monotonic() + STORE_RETRY_S
         wait_s = STORE_FIRST_WAIT_S
         while True:
+            self._attempt = self._thread.submit(self.store.record_items, self.run_id, batch)
             try:
-                await loop.run_in_executor(
-                    self._thread, self.store.record_items, self.run_id, batch
-                )
+                await asyncio.wrap_future(self._attempt)
                 break
             except OperationalError as exc:
+                self.last_error = first_line(exc)
                 if time.monotonic() + wait_s > deadline:
                     raise self._storage_error(exc) from None
                 if self.storage_ready.is_set():
@@ -114,7 +123,7 @@ class ResultWriter:
                         "run %d: cannot store finished items (%s); pausing new requests and"
                         " retrying for up to %.0f s",
                         self.run_id,
-                        first_line(exc),
+                        self.last_error,
                         STORE_RETRY_S,
                     )
                 self.storage_ready.clear()
@@ -130,6 +139,17 @@ class ResultWriter:
             f" you resume the run with 'modelvs run SUITE --resume {self.run_id}' once the"
             " database accepts writes"
         )
+
+
+def _succeeded(attempt: Future[None] | None) -> bool:
+    """Wait for a write attempt to end, and return whether it committed."""
+    if attempt is None:
+        return False
+    try:
+        attempt.result()
+    except (OperationalError, CancelledError):
+        return False
+    return True
 
 
 def first_line(exc: OperationalError) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 from modelvs.errors import ModelvsError
@@ -163,7 +163,17 @@ def upgrade(engine: Engine) -> None:
     inside a migration.
     """
     check_connection(engine)
-    command.upgrade(alembic_config(engine), "heads")
+    try:
+        command.upgrade(alembic_config(engine), "heads")
+    except OperationalError as exc:
+        # Typically SQLite's "database is locked": another process held the write lock for
+        # the whole busy timeout.
+        reason = (str(exc.orig).strip().splitlines() or ["no reason given"])[0]
+        url = mask_password(engine.url.render_as_string(False))
+        raise DatabaseOpenError(
+            f"cannot update the schema of the database {url!r}: {reason}; if another process"
+            " is writing to it, wait for it to finish and try again"
+        ) from None
     log.info("database schema at the newest revision: %s", engine.url.render_as_string())
 
 
