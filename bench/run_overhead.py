@@ -1,7 +1,7 @@
 """Benchmark: client overhead per request of a run (target: under 1 ms beyond the server's time).
 
 Usage: python bench/run_overhead.py [--requests N] [--concurrency N] [--scenario NAME]
-       [--rounds N] [--server-loop uvloop|asyncio]
+       [--rounds N] [--server-loop uvloop|asyncio] [--pin]
 
 Starts the loopback chat server of the tests (tests/runs_server.py) in its own process, then
 sends a suite of distinct prompts through the real run pipeline (plan, HTTP client, SSE
@@ -14,7 +14,8 @@ the request and watches for the end of the answer (``run_baseline.py``), against
 server and in alternating order. Its overhead is what loopback, process wake-ups and the
 server's event loop cost any client on this machine. The difference is what modelvs adds.
 Prints, per round and client, the median, mean, 95th percentile and extremes, the client's CPU
-time per request, and the load average, because other processes add delay.
+time per request, and the load average, because other processes add delay. With --pin the
+server runs on the last CPU and the clients on the others (Linux only).
 """
 
 from __future__ import annotations
@@ -88,12 +89,17 @@ class Result:
         return values[int(len(values) * 0.95)]
 
 
-def start_server(scenario: Scenario, loop: str) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    scenario: Scenario, loop: str, cpus: set[int] | None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the loopback server, on ``cpus`` only when given; return it and its base URL."""
     command = [sys.executable, "-m", "tests.runs_server", "--chunks", str(scenario.chunks)]
     command += ["--chunk-delay-s", str(scenario.chunk_delay_s)]
     if loop == "uvloop":
         command.append("--uvloop")
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    # Set in the child before it starts, so that every thread of the server inherits it.
+    pin = None if cpus is None else lambda: os.sched_setaffinity(0, cpus)
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=pin)
     assert server.stdout is not None
     port = int(server.stdout.readline())
     return server, f"http://127.0.0.1:{port}/v1"
@@ -161,7 +167,7 @@ class Bench:
 
 def measure(args: argparse.Namespace, scenario: Scenario, folder: Path) -> None:
     """Run both clients in alternating rounds against one server and print each round."""
-    server, base_url = start_server(scenario, args.server_loop)
+    server, base_url = start_server(scenario, args.server_loop, args.server_cpus)
     engine = make_engine(f"sqlite:///{folder / f'{scenario.name}.sqlite3'}")
     try:
         upgrade(engine)
@@ -253,12 +259,27 @@ def main() -> None:
         default="uvloop",
         help="Event loop of the loopback server (default uvloop, as uvicorn-based servers use).",
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="Run the server on the last CPU and the clients on the others, as when the model"
+        " server has its own machine; without it, both share every CPU.",
+    )
     args = parser.parse_args()
+    args.server_cpus = None
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            raise SystemExit("--pin needs at least 2 CPUs")
+        args.server_cpus = {cpus[-1]}
+        # Threads started later (the run's database writer) inherit this process's CPUs.
+        os.sched_setaffinity(0, set(cpus[:-1]))
 
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs,"
         f" {args.concurrency} requests in flight, httptools {httptools.__version__},"
         f" uvloop {version('uvloop')}, server on {args.server_loop},"
+        f" {'server and clients on separate CPUs' if args.pin else 'CPUs shared'},"
         f" {time.strftime('%Y-%m-%d')},"
         f" load average {os.getloadavg()[0]:.2f}"
     )
