@@ -8,9 +8,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 
+from modelvs import cli as modelvs_cli
 from tests.conftest import FIXTURE_CATALOG, Runner
 from tests.runs_server import ChatServer, Fault, answer_text, running_server
 from tests.runs_support import write_suite
@@ -224,3 +226,26 @@ def test_concurrent_endpoint_adds_keep_every_endpoint(tmp_path: Path) -> None:
 
     stored = yaml.safe_load(registry.read_text(encoding="utf-8"))["endpoints"]
     assert sorted(endpoint["name"] for endpoint in stored) == [f"e{index}" for index in range(8)]
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [(KeyboardInterrupt, 130, "interrupted"), (EOFError, 1, "aborted")],
+)
+def test_interrupt_outside_a_run_exits_130(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: type[BaseException],
+    code: int,
+    message: str,
+) -> None:
+    @click.command()
+    def stopped() -> None:
+        raise raised()
+
+    monkeypatch.setattr(modelvs_cli, "cli", stopped)
+    monkeypatch.setattr(sys, "argv", ["modelvs"])
+    with pytest.raises(SystemExit) as caught:
+        modelvs_cli.main()
+    assert caught.value.code == code
+    assert capsys.readouterr().err.strip().endswith(message)

@@ -24,7 +24,7 @@ from modelvs.cli_catalog import (
     print_models,
     sort_rows,
 )
-from modelvs.cli_options import format_option
+from modelvs.cli_options import INTERRUPTED_EXIT_CODE, format_option
 from modelvs.errors import CatalogError, ModelvsError, UnknownModelError
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,11 @@ def main() -> None:
     """Entry point: map modelvs errors to messages and exit codes."""
     try:
         cli(standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # Click turns Ctrl-C into Abort; exit as the shell does for SIGINT.
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(INTERRUPTED_EXIT_CODE)
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.ClickException as exc:

@@ -14,6 +14,8 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+INTERRUPTED_EXIT_CODE = 130  # the shell's code for a process stopped by SIGINT
+
 
 def format_option(choices: tuple[str, ...] = ("text", "json")) -> Callable[[F], F]:
     """Return a ``--format`` option over ``choices``; the first choice is the default."""

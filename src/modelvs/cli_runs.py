@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from modelvs.cli_options import FiniteFloatRange, format_option
+from modelvs.cli_options import INTERRUPTED_EXIT_CODE, FiniteFloatRange, format_option
 from modelvs.errors import ModelvsError, UsageError
 
 if TYPE_CHECKING:
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from modelvs.runs.store import RunStore
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-INTERRUPTED_EXIT_CODE = 130  # the shell's code for a process stopped by SIGINT
 
 
 class RunFailuresError(ModelvsError):
