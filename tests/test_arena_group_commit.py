@@ -101,7 +101,7 @@ def test_each_caller_gets_its_own_error() -> None:
             assert outcome == request
 
 
-def test_a_failed_batch_fails_its_callers_only() -> None:
+def test_failed_batch_fails_own_callers() -> None:
     calls = 0
 
     def fails_once(requests: Sequence[int]) -> list[int | Exception]:
@@ -167,9 +167,7 @@ def test_two_workers_voting_on_the_same_battles(engine: Engine, catalog: Catalog
     engine.dispose()
 
 
-def test_a_batch_that_hits_the_unique_constraint_stores_the_others(
-    engine: Engine, catalog: Catalog
-) -> None:
+def test_unique_conflict_stores_other_votes(engine: Engine, catalog: Catalog) -> None:
     service = ArenaService(engine, catalog, KEY)
     voted_elsewhere = service.create_battle("first", MODELS, None)
     open_battle = service.create_battle("second", MODELS, None)

@@ -58,7 +58,7 @@ def test_run_waits_out_a_locked_database(
 ) -> None:
     store = sqlite_store(tmp_path)
     suite = write_suite(tmp_path, PROMPTS)
-    # Each answer takes about 0.2 s, much longer than a failed write (0.05 s).
+    # Each response takes about 0.2 s, much longer than a failed write (0.05 s).
     with running_server(chunks=4, chunk_delay_s=0.05) as server:
         plan = plan_new_run(store, catalog, load_suite(suite), [endpoint(server)], ONE_AT_A_TIME)
         with write_lock(tmp_path):
@@ -131,9 +131,7 @@ class SlowStore(RunStore):
         super().record_items(run_id, results)
 
 
-def test_results_finishing_during_a_write_share_the_next_one(
-    tmp_path: Path, catalog: Catalog
-) -> None:
+def test_writer_batches_results_during_write(tmp_path: Path, catalog: Catalog) -> None:
     store = SlowStore(sqlite_store(tmp_path).engine)
     prompts = [f"prompt {index}" for index in range(12)]
     suite = write_suite(tmp_path, prompts)
@@ -144,7 +142,7 @@ def test_results_finishing_during_a_write_share_the_next_one(
 
     assert report.ok == len(prompts)
     assert sum(store.batches) == len(prompts)
-    # Every answer takes about a millisecond, so all the others finish during the first write.
+    # Every response takes about a millisecond, so the others finish during the first write.
     assert store.batches[0] <= 4
     assert len(store.batches) <= 3
     assert store.summary(plan.run_id).items_ok == len(prompts)
@@ -168,7 +166,7 @@ def test_shutdown_writes_results_not_yet_written(tmp_path: Path, catalog: Catalo
 
     async def cancelled_before_writing() -> None:
         # A run cancelled (Ctrl-C) after a result finished, before its write began.
-        results = ResultWriter(store, plan.run_id, lambda result: None)
+        results = ResultWriter(store, plan.run_id, lambda failed: None)
         results.add(finished)
         assert results.shutdown() == 0
 
@@ -205,7 +203,7 @@ def test_interrupt_while_locked_reports_unstored_items(tmp_path: Path, catalog: 
 def test_interrupt_stores_finished_items(tmp_path: Path, catalog: Catalog) -> None:
     store = sqlite_store(tmp_path)
     suite = write_suite(tmp_path, PROMPTS)
-    # Slow answers, so that the interrupt comes while some are still streaming.
+    # Slow responses, so that the interrupt comes while some are still streaming.
     with running_server(chunks=10, chunk_delay_s=0.05) as server:
         options = RunOptions(concurrency=2, timeout_s=5.0, retries=0)
         plan = plan_new_run(store, catalog, load_suite(suite), [endpoint(server)], options)

@@ -65,9 +65,9 @@ CATEGORY_TEXT = "text"
 CATEGORY_IMAGE = "image"
 CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_PROMPT_CHARS = 32_000
-# The most votes stored in one transaction; waiting votes beyond it go in the next one.
+# Maximum votes stored in one transaction; waiting votes beyond it go in the next one.
 VOTES_PER_COMMIT = 64
-# How old the vote counts that favour little-voted models in a draw may be, in seconds.
+# Maximum age in seconds of the vote counts that a draw uses to favour models with few votes.
 DRAW_COUNTS_TTL_S = 5.0
 
 

@@ -221,12 +221,18 @@ def _json_body_max_bytes(max_output_bytes: int) -> int:
     return max_output_bytes * JSON_EXPANSION_MAX + JSON_FIELDS_MAX_BYTES
 
 
-def _check_identity_encoding(response: Response) -> None:
+def _compression(response: Response) -> str | None:
+    """Return the response's Content-Encoding (cut to 40 characters), or None if uncompressed."""
     encoding = response.headers.get("content-encoding", "").strip()
-    if encoding.lower() in ("", "identity"):
+    return None if encoding.lower() in ("", "identity") else encoding[:40]
+
+
+def _check_identity_encoding(response: Response) -> None:
+    encoding = _compression(response)
+    if encoding is None:
         return
     raise AttemptError(
-        f"the server sent a compressed body (Content-Encoding: {encoding[:40]}), which runs"
+        f"the server sent a compressed body (Content-Encoding: {encoding}), which runs"
         " do not decode. Requests ask for an uncompressed body with Accept-Encoding: identity;"
         " turn off compression in the server or in the proxy in front of it",
         False,
@@ -277,11 +283,11 @@ async def _read_whole(response: Response, started: float, max_output_bytes: int)
 async def _status_error(response: Response, url: str) -> AttemptError:
     data = await response.read(ERROR_BODY_MAX_BYTES)
     status = response.status
-    encoding = response.headers.get("content-encoding", "").strip()
-    if encoding.lower() in ("", "identity"):
+    encoding = _compression(response)
+    if encoding is None:
         detail = _error_detail(data)
     else:
-        detail = f"(the error body is compressed with {encoding[:40]}, which runs do not decode)"
+        detail = f"(the error body is compressed with {encoding}, which runs do not decode)"
     message = f"HTTP {status} {response.reason}".rstrip()
     location = response.headers.get("location")
     if 300 <= status < 400 and location:

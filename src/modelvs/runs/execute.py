@@ -75,22 +75,9 @@ class _Context:
     progress: RunProgress
     api_keys: dict[str, str | None]
     rng: random.Random
-    results: ResultWriter | None = None
+    writer: ResultWriter
     contents: dict[str, Any] = field(default_factory=dict)
     without_usage: set[str] = field(default_factory=set)
-    ok: int = 0
-    failed: int = 0
-
-    @property
-    def writer(self) -> ResultWriter:
-        assert self.results is not None
-        return self.results
-
-    def count(self, result: ItemResult) -> None:
-        """Count a result whose write has committed."""
-        self.ok += result.status == ITEM_OK
-        self.failed += result.status == ITEM_FAILED
-        self.progress.advance(failed=result.status == ITEM_FAILED)
 
 
 def run_plan(
@@ -135,8 +122,8 @@ async def execute_plan(
     )
     async with HttpPool() as pool:
         with RunProgress(plan, show_progress) as progress:
-            context = _Context(plan, pool, progress, api_keys, _jitter_rng(plan))
-            context.results = ResultWriter(store, plan.run_id, context.count)
+            writer = ResultWriter(store, plan.run_id, progress.advance)
+            context = _Context(plan, pool, progress, api_keys, _jitter_rng(plan), writer)
             try:
                 await _send_all(context)
             except asyncio.CancelledError:
@@ -151,8 +138,8 @@ async def execute_plan(
         items_total=plan.items_total,
         already_finished=plan.already_finished,
         sent=len(plan.items),
-        ok=context.ok,
-        failed=context.failed,
+        ok=context.writer.ok,
+        failed=context.writer.failed,
         elapsed_s=round(time.perf_counter() - started, 3),
         endpoints_without_usage=sorted(context.without_usage),
     )

@@ -57,5 +57,6 @@ class RunProgress:
         self._progress.stop()
 
     def advance(self, failed: bool) -> None:
+        """Count one finished item, failed or not."""
         self._failed += failed
         self._progress.update(self._task, advance=1, failed=self._failed)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from modelvs.runs.errors import RunStorageError
 from modelvs.runs.records import ItemResult
 from modelvs.runs.store import RunStore
+from modelvs.store.runs_tables import ITEM_FAILED
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,14 @@ class ResultWriter:
     results do not pile up unwritten.
     """
 
-    def __init__(
-        self, store: RunStore, run_id: int, on_written: Callable[[ItemResult], None]
-    ) -> None:
+    def __init__(self, store: RunStore, run_id: int, on_written: Callable[[bool], None]) -> None:
+        """``on_written`` is called with each result's "failed" flag once it is committed."""
         self.store = store
         self.run_id = run_id
         self.on_written = on_written
+        # Written results, by status.
+        self.ok = 0
+        self.failed = 0
         self.storage_ready = asyncio.Event()
         self.storage_ready.set()
         self._unwritten: list[ItemResult] = []
@@ -82,7 +85,10 @@ class ResultWriter:
                 raise
             batch, self._writing = self._writing, []
             for result in batch:
-                self.on_written(result)
+                failed = result.status == ITEM_FAILED
+                self.ok += not failed
+                self.failed += failed
+                self.on_written(failed)
 
     def shutdown(self) -> int:
         """Stop the writer thread; return how many finished results are not stored.

@@ -104,7 +104,7 @@ def outputs(
     models: Annotated[str, Query(max_length=1000)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """Every recorded prompt of the models, page by page."""
+    """Render every recorded prompt of the models, page by page."""
     site = site_of(request)
     slugs = outputs_slugs(site, models)
     rendered_page = site.pages.get_or_create(

@@ -127,7 +127,7 @@ class Site:
         return self.comparisons.get_or_create(key, build)
 
     def outputs(self, slugs: Sequence[str], page: int) -> OutputsSection:
-        """One page of the models' recorded outputs (see ``SiteData.outputs_section``)."""
+        """Return one page of the models' recorded outputs (see ``SiteData.outputs_section``)."""
         if self.data is None:
             raise UsageError("this site has no database, so it has no recorded outputs")
         return self.data.outputs_section(slugs, page)
